@@ -1,0 +1,85 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "./usage-error.js";
+
+/** What the command line asks for. */
+export type CliCommand =
+  | { kind: "help" }
+  | { kind: "version" }
+  | {
+      kind: "run";
+      script: string;
+      args: string[];
+      config: string | undefined;
+      mode: string | undefined;
+      root: string | undefined;
+      json: boolean;
+      timeout: number | undefined;
+    };
+
+const OPTIONS = {
+  config: { type: "string" },
+  mode: { type: "string" },
+  root: { type: "string" },
+  json: { type: "boolean" },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+/**
+ * Parses `worker-run [options] <script> [script args…]`. Options come before the script;
+ * everything after it (and after `--`) belongs to the script, untouched.
+ */
+export function parseCliArgs(argv: readonly string[]): CliCommand {
+  const scriptIndex = findScriptIndex(argv);
+  const optionWords = argv.slice(0, scriptIndex === -1 ? argv.length : scriptIndex).filter((word) => word !== "--");
+  let values: ReturnType<typeof parseOptions>;
+  try {
+    values = parseOptions(optionWords);
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)} Run worker-run --help for the options.`);
+  }
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const script = scriptIndex === -1 ? undefined : argv[scriptIndex];
+  if (script === undefined) {
+    throw new UsageError("No script given. Usage: worker-run [options] <script> [args…], e.g. worker-run src/scripts/seed.ts");
+  }
+  return {
+    kind: "run",
+    script,
+    args: argv.slice(scriptIndex + 1),
+    config: values.config,
+    mode: values.mode,
+    root: values.root,
+    json: values.json ?? false,
+    timeout: values.timeout === undefined ? undefined : parseTimeout(values.timeout),
+  };
+}
+
+function parseOptions(words: string[]) {
+  return parseArgs({ args: words, options: OPTIONS, strict: true, allowPositionals: false }).values;
+}
+
+/** The index of the script path: the first word that is not an option or an option's value. */
+function findScriptIndex(argv: readonly string[]): number {
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (word === "--") return index + 1 < argv.length ? index + 1 : -1;
+    if (!word.startsWith("-") || word === "-") return index;
+    const name = word.startsWith("--") ? word.slice(2) : word.slice(1);
+    const option = Object.entries(OPTIONS).find(
+      ([long, spec]) => long === name || ("short" in spec && spec.short === name),
+    );
+    if (option && option[1].type === "string" && !word.includes("=")) index++; // skip its value
+  }
+  return -1;
+}
+
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--timeout takes a positive number of seconds, not ${JSON.stringify(text)}.`);
+  }
+  return seconds;
+}

@@ -1,0 +1,102 @@
+/**
+ * worker-run [options] <script> [script args…]
+ *
+ * Runs a script inside the project's Cloudflare worker dev sandbox, through the user's own
+ * Vite config, and prints what it returned.
+ *
+ * Exit codes: 0 finished; 1 failed to load, threw, or returned something JSON cannot carry;
+ * 2 usage or configuration error; 124 --timeout ran out; 130 SIGINT; 143 SIGTERM.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseCliArgs } from "./cli-args.js";
+import { formatError, formatJsonOutcome, formatResult, formatSummary } from "./report.js";
+import { runScript, type RunOutcome } from "./run-script.js";
+import { PROCESS_OUTPUT } from "./script-output.js";
+import { UsageError } from "./usage-error.js";
+
+const HELP = `Usage: worker-run [options] <script> [script args…]
+
+Runs <script> inside your Cloudflare worker's dev sandbox (workerd, with your bindings and
+local state), through your own vite.config. The script's default export is called with
+{ env, args, ctx, signal }; what it returns is printed.
+
+Options (before the script; everything after the script is passed to it as args):
+  --config <file>      Vite config file (default: found like vite finds it)
+  --mode <mode>        Vite mode (default: development)
+  --root <dir>         project root (default: the current directory)
+  --json               print exactly one JSON document on stdout; logs go to stderr
+  --timeout <seconds>  abort the script after that long (exit 124)
+  -h, --help           show this help
+  -v, --version        show the version
+
+Exit codes: 0 finished, 1 script failed, 2 usage or configuration error,
+124 timed out, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseCliArgs(argv);
+  if (command.kind === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+  const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) process.exit(signal === "SIGTERM" ? 143 : 130); // second Ctrl-C: stop now
+    interrupt.abort(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const outcome = await runScript({
+    script: command.script,
+    args: command.args,
+    root: command.root,
+    config: command.config,
+    mode: command.mode,
+    timeout: command.timeout,
+    signal: interrupt.signal,
+    output,
+    onStatus: (message) => PROCESS_OUTPUT.stderr(message),
+  });
+  report(command.script, outcome, command.json);
+  return outcome.exitCode;
+}
+
+function report(script: string, outcome: RunOutcome, json: boolean): void {
+  if (json) {
+    PROCESS_OUTPUT.stdout(formatJsonOutcome(outcome));
+    return;
+  }
+  if (outcome.ok) {
+    const result = formatResult(outcome.result);
+    if (result) PROCESS_OUTPUT.stdout(result);
+  } else {
+    PROCESS_OUTPUT.stderr(formatError(outcome.error));
+  }
+  PROCESS_OUTPUT.stderr(formatSummary(script, outcome));
+}
+
+function readVersion(): string {
+  const manifest = path.join(path.dirname(new URL(import.meta.url).pathname), "../../package.json");
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
+/** Exits once everything written has been flushed (a pipe may still be draining). */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`worker-run: ${error.message}\n`);
+    exitAfterFlush(2);
+    return;
+  }
+  process.stderr.write(`worker-run: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitAfterFlush(1);
+});

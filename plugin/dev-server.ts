@@ -1,0 +1,79 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Logger, ViteDevServer } from "vite";
+import { PLUGIN_NAME, type WorkerRunApi } from "./plugin.js";
+import { UsageError } from "./usage-error.js";
+
+/** A dev server the launcher started, and how to reach its route. */
+export interface StartedServer {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  root: string;
+  /** The Vite config file; undefined: found like `vite` finds it. */
+  configFile: string | undefined;
+  mode: string;
+  logger: Logger;
+}
+
+/**
+ * Starts the user's own dev server from their config, on 127.0.0.1 and a free port,
+ * and checks it can run scripts. The server is closed again if that check fails.
+ */
+export async function startDevServer(options: StartServerOptions): Promise<StartedServer> {
+  const vite = await importProjectVite(options.root);
+  const server = await vite.createServer({
+    root: options.root,
+    configFile: options.configFile,
+    mode: options.mode,
+    customLogger: options.logger,
+    clearScreen: false,
+    server: { host: "127.0.0.1", port: 0, strictPort: false, open: false },
+  });
+  try {
+    const api = checkPlugins(server);
+    await server.listen();
+    const url = server.resolvedUrls?.local[0];
+    if (!url) throw new Error("Expected the dev server to report a local URL after listen().");
+    return { url, token: api.token, close: () => server.close() };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}
+
+function checkPlugins(server: ViteDevServer): WorkerRunApi {
+  const { plugins, configFile } = server.config;
+  const configName = configFile ? path.relative(process.cwd(), configFile) || configFile : "the inline Vite config";
+  if (!plugins.some((plugin) => plugin.name.startsWith("vite-plugin-cloudflare"))) {
+    throw new UsageError(
+      `No @cloudflare/vite-plugin in ${configName}: worker-run runs scripts inside the Cloudflare worker, so add cloudflare() to plugins.`,
+    );
+  }
+  const plugin = plugins.find((candidate) => candidate.name === PLUGIN_NAME);
+  const api = plugin?.api as WorkerRunApi | undefined;
+  if (!api) {
+    throw new UsageError(
+      `No workerRun() in ${configName}: add it to plugins (import { workerRun } from "vite-plugin-worker-run").`,
+    );
+  }
+  if (!api.enabled) {
+    throw new UsageError(`workerRun() is off in ${configName} because the server listens beyond loopback.`);
+  }
+  return api;
+}
+
+/** The project's own Vite (a peer dependency), so the server is exactly the user's. */
+async function importProjectVite(root: string): Promise<typeof import("vite")> {
+  let specifier = "vite";
+  try {
+    specifier = pathToFileURL(createRequire(path.join(root, "package.json")).resolve("vite")).href;
+  } catch {
+    // Not installed in the project: fall back to the Vite next to this package.
+  }
+  return (await import(specifier)) as typeof import("vite");
+}

@@ -1,0 +1,39 @@
+import { debuglog } from "node:util";
+import type { LogErrorOptions, Logger, LogOptions } from "vite";
+import type { ScriptOutput } from "./script-output.js";
+
+const debug = debuglog("worker-run");
+
+/**
+ * The Vite logger of a server the launcher starts. Miniflare forwards the worker's console
+ * through the Vite logger without options (`info` for log/info/debug, `warn`, `error`),
+ * so those go to the script's output; Vite's own timestamped chatter (dependency
+ * optimisation, reloads) is kept out of it and shown only with NODE_DEBUG=worker-run.
+ */
+export function createLauncherLogger(output: ScriptOutput): Logger {
+  const warned = new Set<string>();
+  const errorsLogged = new WeakSet<object>();
+  const logger: Logger = {
+    hasWarned: false,
+    info(message: string, options?: LogOptions) {
+      if (options?.timestamp || options?.environment) debug("vite: %s", message);
+      else output.stdout(message);
+    },
+    warn(message: string) {
+      logger.hasWarned = true;
+      output.stderr(message);
+    },
+    warnOnce(message: string) {
+      if (warned.has(message)) return;
+      warned.add(message);
+      logger.warn(message);
+    },
+    error(message: string, options?: LogErrorOptions) {
+      if (options?.error) errorsLogged.add(options.error);
+      output.stderr(message);
+    },
+    clearScreen() {},
+    hasErrorLogged: (error) => errorsLogged.has(error),
+  };
+  return logger;
+}

@@ -1,0 +1,54 @@
+import { colors as pc } from "./colors.js";
+import type { SerializedError } from "../shared/protocol.js";
+import type { RunOutcome } from "./run-script.js";
+import { stripControlCharacters } from "./script-output.js";
+
+/** The one JSON document `--json` prints on stdout. */
+export function formatJsonOutcome(outcome: RunOutcome): string {
+  const document = outcome.ok
+    ? { ok: true, result: outcome.result ?? null }
+    : { ok: false, error: outcome.error };
+  return JSON.stringify(document);
+}
+
+/** The result, readably, for stdout; empty when the script returned nothing. */
+export function formatResult(result: unknown): string {
+  return result === undefined ? "" : JSON.stringify(result, null, 2);
+}
+
+/** The closing status line for stderr: what ran, how it ended, how long it took. */
+export function formatSummary(script: string, outcome: RunOutcome): string {
+  const took = outcome.durationMs === undefined ? "" : pc.dim(` in ${formatDuration(outcome.durationMs)}`);
+  if (outcome.ok) return `${pc.green("✔")} ${script} finished${took}`;
+  return `${pc.red("✖")} ${script} ${FAILURE_VERBS[outcome.kind]}${took}`;
+}
+
+const FAILURE_VERBS: Record<Exclude<RunOutcome, { ok: true }>["kind"], string> = {
+  usage: "could not run",
+  forbidden: "was refused by the dev server",
+  load: "failed to load",
+  run: "failed",
+  result: "returned a result that is not JSON",
+  timeout: "timed out",
+  interrupted: "was interrupted",
+};
+
+/** An error with its stack and causes, control characters removed. */
+export function formatError(error: SerializedError): string {
+  const lines = [stripControlCharacters(describe(error))];
+  for (let cause = error.cause; cause; cause = cause.cause) {
+    lines.push(`${pc.dim("Caused by:")} ${stripControlCharacters(describe(cause))}`);
+  }
+  return lines.join("\n");
+}
+
+function describe(error: SerializedError): string {
+  const heading = `${error.name}: ${error.message}`;
+  // V8 stacks start with the heading; keep only the frames after it.
+  const frames = error.stack?.split("\n").filter((line) => /^\s+at /.test(line)) ?? [];
+  return frames.length ? `${heading}\n${frames.join("\n")}` : heading;
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,61 @@
+import { TOKEN_HEADER, type GuardOptions } from "../shared/protocol.js";
+
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/** Why a request was refused; the client learns the status and a fixed sentence. */
+export interface Refusal {
+  status: number;
+  message: string;
+}
+
+/**
+ * Decides whether a request to the route may run a script, in the order
+ * SECURITY.md fixes: method and content type, Host, Origin / Sec-Fetch-Site, token.
+ * Nothing about the request body or the file system is looked at before all pass.
+ */
+export async function checkRunRequest(request: Request, options: GuardOptions): Promise<Refusal | undefined> {
+  if (request.method !== "POST") {
+    return { status: 405, message: "Only POST is accepted." };
+  }
+  if (mediaType(request.headers.get("content-type")) !== "application/json") {
+    return { status: 415, message: "Only application/json is accepted." };
+  }
+  const url = new URL(request.url);
+  const hostname = url.hostname.toLowerCase();
+  if (!LOOPBACK_HOSTS.includes(hostname) && !options.allowedHosts.includes(hostname)) {
+    return { status: 403, message: "This host is not allowed to run scripts." };
+  }
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== url.origin) {
+    return { status: 403, message: "Cross-origin requests cannot run scripts." };
+  }
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") {
+    return { status: 403, message: "Cross-site requests cannot run scripts." };
+  }
+  const token = request.headers.get(TOKEN_HEADER);
+  if (token === null || !(await tokenMatches(token, options.tokenDigest))) {
+    return { status: 403, message: "Missing or wrong worker-run token." };
+  }
+  return undefined;
+}
+
+function mediaType(contentType: string | null): string {
+  return (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
+}
+
+/** Constant-time: both sides are fixed-size SHA-256 digests, compared with timingSafeEqual. */
+async function tokenMatches(presented: string, expectedDigestHex: string): Promise<boolean> {
+  const expected = hexToBytes(expectedDigestHex);
+  const actual = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(presented)));
+  if (expected.byteLength !== actual.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(actual, expected);
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < bytes.length; index++) {
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  }
+  return bytes;
+}

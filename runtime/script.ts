@@ -1,0 +1,31 @@
+/**
+ * `vite-plugin-worker-run/script`: what a script imports. Runs inside workerd, so it
+ * imports nothing from Node or Vite.
+ */
+
+/** What a script's default export receives. */
+export interface ScriptContext<Env = Record<string, unknown>> {
+  /** The worker's bindings: the same object the app's `fetch()` receives. */
+  env: Env;
+  /** The command-line words after the script path, untouched. */
+  args: string[];
+  /** The `ExecutionContext` of the request that runs the script. */
+  ctx: ExecutionContext;
+  /** Aborted when the run is cancelled (Ctrl-C, `--timeout`). */
+  signal: AbortSignal;
+}
+
+/** A script: a function of its context, returning any JSON-serialisable value. */
+export type Script<Env = Record<string, unknown>, Result = unknown> = (
+  context: ScriptContext<Env>,
+) => Result | Promise<Result>;
+
+/**
+ * Declares a script. An identity function: it exists for the types, so that
+ * `defineScript<Env>(async ({ env }) => …)` knows your bindings.
+ */
+export function defineScript<Env = Record<string, unknown>, Result = unknown>(
+  script: Script<Env, Result>,
+): Script<Env, Result> {
+  return script;
+}

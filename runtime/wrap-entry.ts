@@ -1,0 +1,70 @@
+import { ROUTE_PATH, type GuardOptions } from "../shared/protocol.js";
+import { handleRunRequest } from "./dispatcher.js";
+
+type FetchHandler = (request: Request, env: unknown, ctx: ExecutionContext) => unknown;
+type EntrypointClass = new (ctx: ExecutionContext, env: unknown) => { fetch?: unknown };
+
+/**
+ * Wraps the default export of the user's worker entry so that `fetch` answers the
+ * worker-run route first and hands every other request to the user's code unchanged.
+ * Keeps the shape the Cloudflare runner expects: an object stays an object (a Proxy,
+ * so `this` and the other handlers are untouched), a `WorkerEntrypoint` class stays a
+ * subclass of it.
+ */
+export function wrapDefaultExport(userDefault: unknown, options: GuardOptions): unknown {
+  if (typeof userDefault === "function" && typeof userDefault.prototype === "object") {
+    return wrapEntrypointClass(userDefault as EntrypointClass, options);
+  }
+  if (typeof userDefault === "object" && userDefault !== null) {
+    return wrapHandlerObject(userDefault, options);
+  }
+  if (userDefault === undefined) {
+    return { fetch: routeFirst(undefined, undefined, options) };
+  }
+  return userDefault; // Not a shape the runner accepts; let it report that as before.
+}
+
+function isRunRoute(request: Request): boolean {
+  // Cheap pre-check first: this runs on every request the app serves.
+  return request.url.includes(ROUTE_PATH) && new URL(request.url).pathname === ROUTE_PATH;
+}
+
+function routeFirst(userFetch: unknown, receiver: unknown, options: GuardOptions): FetchHandler {
+  return (request, env, ctx) => {
+    if (isRunRoute(request)) return handleRunRequest(request, env, ctx, options);
+    if (typeof userFetch !== "function") {
+      throw new TypeError("Expected the default export of the worker entry to define a `fetch()` handler.");
+    }
+    return (userFetch as FetchHandler).call(receiver, request, env, ctx);
+  };
+}
+
+function wrapHandlerObject(handler: object, options: GuardOptions): object {
+  const fetch = routeFirst(Reflect.get(handler, "fetch"), handler, options);
+  const descriptor = Object.getOwnPropertyDescriptor(handler, "fetch");
+  if (descriptor && !descriptor.configurable && !descriptor.writable) {
+    // A frozen handler: a Proxy may not report another `fetch`, so inherit from it instead.
+    return Object.create(handler, { fetch: { value: fetch } });
+  }
+  return new Proxy(handler, {
+    get: (target, key, receiver) => (key === "fetch" ? fetch : Reflect.get(target, key, receiver)),
+    has: (target, key) => key === "fetch" || Reflect.has(target, key),
+  });
+}
+
+function wrapEntrypointClass(UserEntrypoint: EntrypointClass, options: GuardOptions): EntrypointClass {
+  const Wrapped = class extends UserEntrypoint {
+    constructor(ctx: ExecutionContext, env: unknown) {
+      super(ctx, env);
+      // An own property, so it wins over both a prototype method and a class field.
+      const fetch = routeFirst(this.fetch, this, options);
+      Object.defineProperty(this, "fetch", {
+        configurable: true,
+        writable: true,
+        value: (request: Request) => fetch(request, env, ctx),
+      });
+    }
+  };
+  Object.defineProperty(Wrapped, "name", { value: UserEntrypoint.name });
+  return Wrapped;
+}

@@ -1,0 +1,72 @@
+/**
+ * The wire protocol between the launcher (Node) and the dispatcher (workerd).
+ * Both TypeScript projects include this file; it depends on nothing.
+ */
+
+/** The dev-only route the dispatcher answers on. */
+export const ROUTE_PATH = "/__worker-run";
+
+/** Request header that carries the per-server secret token (never a URL or a body). */
+export const TOKEN_HEADER = "x-worker-run-token";
+
+/** Set on every answer of the route, so the launcher knows the dispatcher (not the app) answered. */
+export const RESPONSE_MARKER_HEADER = "x-worker-run";
+
+/** Prefix of this package's virtual module ids (resolved ids start with `\0`). */
+export const VIRTUAL_PREFIX = "virtual:worker-run/";
+
+/** The virtual module that wraps the user's worker entry. */
+export const VIRTUAL_ENTRY_ID = `${VIRTUAL_PREFIX}entry`;
+
+/**
+ * Dynamic imports of `${SCRIPT_ID_PREFIX}<encodeURIComponent(path)>` are resolved by the
+ * plugin on the Node side, which canonicalises the path and checks it is allowed.
+ * The leading `/@id/` makes Vite's module runner hand the id to the plugins instead of
+ * resolving it as a bare package name.
+ */
+export const SCRIPT_ID_PREFIX = `/@id/${VIRTUAL_PREFIX}script/`;
+
+/** `code` of the error the plugin throws when it refuses a script path. */
+export const SCRIPT_REFUSED_CODE = "WORKER_RUN_SCRIPT_REFUSED";
+
+/** What the virtual entry tells the dispatcher about this dev server. */
+export interface GuardOptions {
+  /** Hex SHA-256 of this server's token. The token itself never enters the worker's code. */
+  tokenDigest: string;
+  /** Host names accepted besides localhost, 127.0.0.1 and [::1]. */
+  allowedHosts: readonly string[];
+}
+
+/** The body the launcher posts to the route. */
+export interface RunRequest {
+  /** The script path as the user typed it, relative to the project root. */
+  script: string;
+  /** The command-line words after the script path. */
+  args: string[];
+  /** Abort the script's `signal` after this many milliseconds (0 or absent: never). */
+  timeoutMs?: number;
+}
+
+/** An error as it crosses the wire. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: SerializedError;
+}
+
+/**
+ * Why a run did not succeed:
+ * - `usage`: the request or the script's shape is wrong (launcher exit 2);
+ * - `load`: importing the script failed (exit 1);
+ * - `run`: the script threw or rejected (exit 1);
+ * - `result`: the script's result cannot be represented as JSON (exit 1);
+ * - `timeout`: the run's timeout fired (exit 124);
+ * - `forbidden`: the request was not authenticated or not allowed.
+ */
+export type FailureKind = "usage" | "load" | "run" | "result" | "timeout" | "forbidden";
+
+/** What the route answers: exactly one of these, as JSON. */
+export type RunResponse =
+  | { ok: true; result: unknown; durationMs: number }
+  | { ok: false; kind: FailureKind; error: SerializedError; durationMs?: number };
