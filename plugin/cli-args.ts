@@ -37,7 +37,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   try {
     values = parseOptions(optionWords);
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} Run worker-run --help for the options.`);
+    const reason = (error instanceof Error ? error.message : String(error)).split(". ", 1)[0]!.replace(/\.$/, "");
+    throw new UsageError(`${reason}. Options go before the script; run worker-run --help to see them.`);
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };

@@ -10,7 +10,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseCliArgs } from "./cli-args.js";
-import { formatError, formatJsonOutcome, formatResult, formatSummary } from "./report.js";
+import { colors } from "./colors.js";
+import { formatFailure, formatJsonOutcome, formatResult, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
 import { PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     timeout: command.timeout,
     signal: interrupt.signal,
     output,
-    onStatus: (message) => PROCESS_OUTPUT.stderr(message),
+    onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
   });
   report(command.script, outcome, command.json);
   return outcome.exitCode;
@@ -76,7 +77,7 @@ function report(script: string, outcome: RunOutcome, json: boolean): void {
     const result = formatResult(outcome.result);
     if (result) PROCESS_OUTPUT.stdout(result);
   } else {
-    PROCESS_OUTPUT.stderr(formatError(outcome.error));
+    PROCESS_OUTPUT.stderr(formatFailure(outcome));
   }
   PROCESS_OUTPUT.stderr(formatSummary(script, outcome));
 }

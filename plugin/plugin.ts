@@ -1,5 +1,5 @@
 import type { Plugin, ResolvedConfig } from "vite";
-import { SCRIPT_REFUSED_CODE, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
+import { SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
 import { resolveScriptPath } from "./script-path.js";
 import { createToken, digestToken } from "./token.js";
@@ -103,7 +103,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
   };
 }
 
-/** Canonicalises the script path a run asks for; a refusal becomes an error with a code. */
+/** Canonicalises the script path a run asks for; a refusal becomes an error the dispatcher recognises. */
 function resolveScriptId(root: string, encoded: string): string {
   let requested: string;
   try {
@@ -113,7 +113,7 @@ function resolveScriptId(root: string, encoded: string): string {
   }
   const resolved = resolveScriptPath(root, requested);
   if (resolved.ok) return resolved.path;
-  throw Object.assign(new Error(resolved.message), { code: SCRIPT_REFUSED_CODE });
+  throw new Error(SCRIPT_REFUSED_MARKER + resolved.message);
 }
 
 function isLoopbackHost(host: string | boolean | undefined): boolean {

@@ -33,6 +33,12 @@ const FAILURE_VERBS: Record<Exclude<RunOutcome, { ok: true }>["kind"], string> =
   interrupted: "was interrupted",
 };
 
+/** What went wrong, for stderr: a usage problem as its sentence, an error with its stack and causes. */
+export function formatFailure(outcome: Exclude<RunOutcome, { ok: true }>): string {
+  if (outcome.kind === "usage" || outcome.kind === "interrupted") return stripControlCharacters(outcome.error.message);
+  return formatError(outcome.error);
+}
+
 /** An error with its stack and causes, control characters removed. */
 export function formatError(error: SerializedError): string {
   const lines = [stripControlCharacters(describe(error))];

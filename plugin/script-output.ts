@@ -16,8 +16,12 @@ function withNewline(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }
 
-/** Removes terminal control characters (escape sequences among them) from script-provided text. */
+// CSI (colours, cursor moves) and OSC (titles, hyperlinks) sequences, whole.
+const ESCAPE_SEQUENCE_RE = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
+// What is left of C0 (but tab and newline), DEL and C1.
+const CONTROL_CHARACTER_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Removes terminal escape sequences and control characters from script-provided text. */
 export function stripControlCharacters(text: string): string {
-  // Keep tab and newline; drop the rest of C0, DEL and C1.
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
+  return text.replace(ESCAPE_SEQUENCE_RE, "").replace(CONTROL_CHARACTER_RE, "");
 }

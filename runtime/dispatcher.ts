@@ -1,7 +1,7 @@
 import {
   RESPONSE_MARKER_HEADER,
   SCRIPT_ID_PREFIX,
-  SCRIPT_REFUSED_CODE,
+  SCRIPT_REFUSED_MARKER,
   type FailureKind,
   type GuardOptions,
   type RunRequest,
@@ -67,6 +67,7 @@ async function runScript(body: RunRequest, env: unknown, ctx: ExecutionContext):
         timedOut,
       );
     } catch (error) {
+      if (error instanceof TimeoutSignal) throw error;
       return failure("run", serializeError(error));
     }
     const problem = findUnserializable(result);
@@ -102,13 +103,15 @@ async function importScript(script: string): Promise<Loaded> {
     >;
     return { ok: true, module };
   } catch (error) {
-    if (isRecord(error) && error.code === SCRIPT_REFUSED_CODE) {
-      return failure("usage", { name: "ScriptRefused", message: String(error.message) });
+    const { name, message } = serializeError(error);
+    const refused = message.indexOf(SCRIPT_REFUSED_MARKER);
+    if (refused !== -1) {
+      return failure("usage", { name: "ScriptRefused", message: message.slice(refused + SCRIPT_REFUSED_MARKER.length) });
     }
-    // Errors that come back from Vite (transform, resolve) carry `runnerError`;
-    // anything else was thrown by the script's own top-level code.
-    const kind = isRecord(error) && "runnerError" in error ? "load" : "run";
-    return failure(kind, serializeError(error));
+    // The Cloudflare runner imports in its Durable Object and hands the error back over RPC,
+    // which keeps only the message: the stack is the runner's, so it is left out. Vite's
+    // messages name the file and line themselves.
+    return failure("load", { name, message });
   }
 }
 

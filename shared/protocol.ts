@@ -26,8 +26,12 @@ export const VIRTUAL_ENTRY_ID = `${VIRTUAL_PREFIX}entry`;
  */
 export const SCRIPT_ID_PREFIX = `/@id/${VIRTUAL_PREFIX}script/`;
 
-/** `code` of the error the plugin throws when it refuses a script path. */
-export const SCRIPT_REFUSED_CODE = "WORKER_RUN_SCRIPT_REFUSED";
+/**
+ * Starts the message of the error the plugin throws when it refuses a script path. A
+ * marker in the message, because errors reach the dispatcher over the Cloudflare runner's
+ * RPC, which keeps an error's message and nothing else of it.
+ */
+export const SCRIPT_REFUSED_MARKER = "[worker-run: script refused] ";
 
 /** What the virtual entry tells the dispatcher about this dev server. */
 export interface GuardOptions {

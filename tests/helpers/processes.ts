@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  name: string;
+  state: string;
+}
+
+function readProcess(pid: number): ProcessInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // pid (name) state ppid …; the name may contain spaces and parentheses.
+    const close = stat.lastIndexOf(")");
+    const name = stat.slice(stat.indexOf("(") + 1, close);
+    const [state, ppid] = stat.slice(close + 2).split(" ");
+    return { pid, ppid: Number(ppid), name, state: state! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process whose ancestry leads to `root` (Linux /proc). */
+export function descendantsOf(root: number): ProcessInfo[] {
+  const all = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => readProcess(Number(entry)))
+    .filter((info): info is ProcessInfo => info !== undefined);
+  const byParent = new Map<number, ProcessInfo[]>();
+  for (const info of all) byParent.set(info.ppid, [...(byParent.get(info.ppid) ?? []), info]);
+  const found: ProcessInfo[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const child of byParent.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
+
+/** True while `pid` exists and is not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  const info = readProcess(pid);
+  return info !== undefined && info.state !== "Z";
+}
+
+/**
+ * Watches the process tree under `root` until stopped, remembering every descendant seen,
+ * so a test can check afterwards that each one is gone.
+ */
+export function watchDescendants(root: number, intervalMs = 50): { stop(): ProcessInfo[] } {
+  const seen = new Map<number, ProcessInfo>();
+  const sample = (): void => {
+    for (const info of descendantsOf(root)) seen.set(info.pid, info);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return [...seen.values()];
+    },
+  };
+}
