@@ -1,0 +1,3 @@
+interface Env {
+  INVENTORY: DurableObjectNamespace<import("./inventory").Inventory>;
+}

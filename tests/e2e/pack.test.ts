@@ -1,0 +1,109 @@
+// The package as npm ships it: `npm pack` of the built repository holds the built code and
+// nothing else, and a project outside the repository that installs the tarball can run a
+// script with the installed `worker-run`.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { EXAMPLES_DIR, REPO_ROOT } from "../helpers/paths.js";
+import { describeRun, type CliResult } from "../helpers/run-cli.js";
+
+/** What the published package must contain (paths inside the tarball's `package/`). */
+const SHIPPED = [
+  "package.json",
+  "bin/worker-run.js",
+  "dist/plugin/index.js",
+  "dist/plugin/index.d.ts",
+  "dist/plugin/cli.js",
+  "dist/runtime/wrap-entry.js",
+  "dist/runtime/script.js",
+  "dist/runtime/script.d.ts",
+  "dist/shared/protocol.js",
+];
+
+/** Runs a command to the end, output captured. npm's own `npm_*` variables are dropped, so an
+ * `npm test` run does not point the inner npm at the repository. */
+function run(command: string, args: string[], cwd: string): Promise<CliResult> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+  const child = spawn(command, args, { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid! }));
+  });
+}
+
+describe("the packed package", () => {
+  let tempDir: string;
+  let tarball: string;
+
+  beforeAll(async () => {
+    expect(existsSync(path.join(REPO_ROOT, "dist/plugin/index.js")), "dist/ is missing: run `npm run build` first").toBe(
+      true,
+    );
+    tempDir = await mkdtemp(path.join(os.tmpdir(), "worker-run-pack-"));
+    // --ignore-scripts: `prepare` would rebuild dist/; the test packs what is built.
+    const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tempDir], REPO_ROOT);
+    expect(packed.code, describeRun(packed)).toBe(0);
+    const [summary] = JSON.parse(packed.stdout) as { filename: string }[];
+    tarball = path.join(tempDir, summary!.filename);
+  });
+
+  afterAll(async () => {
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  });
+
+  test("holds the built code, the bin and the types, and no sources, tests, examples or build info", async () => {
+    const listed = await run("tar", ["-tzf", tarball], tempDir);
+    expect(listed.code, describeRun(listed)).toBe(0);
+    const files = listed.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((entry) => entry.replace(/^package\//, ""));
+
+    expect(files).toEqual(expect.arrayContaining(SHIPPED));
+    const unwanted = files.filter(
+      (file) =>
+        /^(tests|examples|plugin|runtime|shared|bench|node_modules)\//.test(file) ||
+        /\.tsbuildinfo$/.test(file) ||
+        (/\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file)),
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  test("a project outside the repository installs the tarball and runs its seed with the installed bin", async () => {
+    const app = path.join(tempDir, "d1-seed");
+    await cp(path.join(EXAMPLES_DIR, "d1-seed"), app, {
+      recursive: true,
+      filter: (file) => ![".wrangler", "node_modules", "dist", ".vite"].includes(path.basename(file)),
+    });
+    const manifestPath = path.join(app, "package.json");
+    const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { dependencies: Record<string, string> };
+    manifest.dependencies["vite-plugin-worker-run"] = `file:${tarball}`;
+    await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+
+    const started = performance.now();
+    const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], app);
+    // Reported, not asserted: the install uses the npm cache the repository's install warmed.
+    console.info(`npm install of the packed package took ${Math.round(performance.now() - started)} ms`);
+    expect(installed.code, describeRun(installed)).toBe(0);
+    // Unpacked from the tarball, not linked back to the repository.
+    expect((await lstat(path.join(app, "node_modules/vite-plugin-worker-run"))).isSymbolicLink()).toBe(false);
+
+    const seeded = await run(
+      process.execPath,
+      [path.join(app, "node_modules/.bin/worker-run"), "src/scripts/seed.ts", "5"],
+      app,
+    );
+    expect(seeded.code, describeRun(seeded)).toBe(0);
+    expect(seeded.stdout, describeRun(seeded)).toBe(
+      `Inserted 5 notes.\n${JSON.stringify({ inserted: 5, total: 5 }, null, 2)}\n`,
+    );
+    expect(seeded.stderr, describeRun(seeded)).toContain("✔ src/scripts/seed.ts finished");
+  }, 300_000);
+});

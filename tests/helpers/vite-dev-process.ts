@@ -1,0 +1,137 @@
+import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { rawRequest, type RawResponse } from "./dev-server.js";
+import { REPO_ROOT } from "./paths.js";
+import { isAlive, watchDescendants } from "./processes.js";
+
+/** The Vite CLI from the repository's node_modules, which a user's `npm run dev` runs. */
+const VITE_BIN = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
+const READY_TIMEOUT_MS = 60_000;
+const EXIT_TIMEOUT_MS = 30_000;
+const REAP_TIMEOUT_MS = 10_000;
+
+/** How a `vite dev` process ended, and what it printed. */
+export interface ViteDevExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What stopping left: how vite exited, and every process it started that is still alive. */
+export interface ViteDevStopped {
+  exit: ViteDevExit;
+  /** True when SIGTERM was not enough and the group had to be killed with SIGKILL. */
+  forced: boolean;
+  /** Names of every process seen under vite while it ran (e.g. `workerd`). */
+  seen: string[];
+  /** Processes of its tree still alive after the exit (killed with SIGKILL after being recorded). */
+  survivors: { pid: number; name: string }[];
+}
+
+/** A `vite dev` process started in its own process group. */
+export interface ViteDevProcess {
+  url: string;
+  pid: number;
+  /** GET a path of the app. */
+  get(pathname: string): Promise<RawResponse>;
+  /** SIGTERM to the process group, then waits for vite and its children to go. Idempotent. */
+  stop(): Promise<ViteDevStopped>;
+}
+
+/** A port that was free a moment ago (bind to 0, read, close); pair it with `--strictPort`. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts `vite dev --port <free> --strictPort --host 127.0.0.1` in `root` as a separate
+ * process, the way a user would, and resolves once it answers HTTP. On failure the
+ * process group is stopped and the error carries its output.
+ */
+export async function startViteDev(root: string): Promise<ViteDevProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so that stopping it reaches workerd too.
+    detached: true,
+  });
+  const pid = child.pid!;
+  const watcher = watchDescendants(pid);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  let exit: ViteDevExit | undefined;
+  const exited = new Promise<ViteDevExit>((resolve) => {
+    child.on("close", (code, signal) => resolve((exit = { code, signal, stdout, stderr })));
+  });
+  const url = `http://127.0.0.1:${port}/`;
+
+  let stopped: Promise<ViteDevStopped> | undefined;
+  const stop = (): Promise<ViteDevStopped> => (stopped ??= stopGroup(pid, exited, watcher));
+  const get = (pathname: string): Promise<RawResponse> => rawRequest(url, { method: "GET", path: pathname });
+
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (exit) throw new Error("vite dev exited before it answered");
+      try {
+        await get("/");
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`vite dev did not answer on ${url} within ${READY_TIMEOUT_MS} ms`);
+        await sleep(200);
+      }
+    }
+  } catch (error) {
+    const { exit: end } = await stop();
+    throw new Error(`${(error as Error).message}\n--- stdout ---\n${end.stdout}\n--- stderr ---\n${end.stderr}`);
+  }
+  return { url, pid, get, stop };
+}
+
+async function stopGroup(
+  pid: number,
+  exited: Promise<ViteDevExit>,
+  watcher: ReturnType<typeof watchDescendants>,
+): Promise<ViteDevStopped> {
+  killGroup(pid, "SIGTERM");
+  const exit = await Promise.race([exited, sleep(EXIT_TIMEOUT_MS).then(() => undefined)]);
+  if (!exit) {
+    killGroup(pid, "SIGKILL");
+    await exited;
+  }
+  const tree = watcher.stop();
+  // Children killed with the group are reaped by init shortly after vite exits.
+  const deadline = Date.now() + REAP_TIMEOUT_MS;
+  while (tree.some((info) => isAlive(info.pid)) && Date.now() < deadline) await sleep(100);
+  const survivors = tree.filter((info) => isAlive(info.pid)).map(({ pid, name }) => ({ pid, name }));
+  for (const survivor of survivors) {
+    try {
+      process.kill(survivor.pid, "SIGKILL");
+    } catch {
+      // Gone in the meantime.
+    }
+  }
+  return { exit: await exited, forced: !exit, seen: tree.map((info) => info.name), survivors };
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
