@@ -32,10 +32,9 @@ const OPTIONS = {
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const scriptIndex = findScriptIndex(argv);
-  const optionWords = argv.slice(0, scriptIndex === -1 ? argv.length : scriptIndex).filter((word) => word !== "--");
   let values: ReturnType<typeof parseOptions>;
   try {
-    values = parseOptions(optionWords);
+    values = parseOptions(optionWords(argv));
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split(". ", 1)[0]!.replace(/\.$/, "");
     throw new UsageError(`${reason}. Options go before the script; run worker-run --help to see them.`);
@@ -56,6 +55,12 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     json: values.json ?? false,
     timeout: values.timeout === undefined ? undefined : parseTimeout(values.timeout),
   };
+}
+
+/** The words before the script path: the launcher's own options. */
+export function optionWords(argv: readonly string[]): string[] {
+  const scriptIndex = findScriptIndex(argv);
+  return argv.slice(0, scriptIndex === -1 ? argv.length : scriptIndex).filter((word) => word !== "--");
 }
 
 function parseOptions(words: string[]) {

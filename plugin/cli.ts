@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseCliArgs } from "./cli-args.js";
+import { optionWords, parseCliArgs } from "./cli-args.js";
 import { colors } from "./colors.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
@@ -48,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) process.exit(signal === "SIGTERM" ? 143 : 130); // second Ctrl-C: stop now
+    // Set first: should anything else exit the process on this signal, the code is still right.
+    process.exitCode = signal === "SIGTERM" ? 143 : 130;
+    if (interrupt.signal.aborted) process.exit(); // second Ctrl-C: stop now
     interrupt.abort(signal);
   };
   process.on("SIGINT", onSignal);
@@ -92,8 +94,12 @@ function exitAfterFlush(code: number): void {
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
-main(process.argv.slice(2)).then(exitAfterFlush, (error: unknown) => {
+const argv = process.argv.slice(2);
+main(argv).then(exitAfterFlush, (error: unknown) => {
   if (error instanceof UsageError) {
+    if (optionWords(argv).includes("--json")) {
+      PROCESS_OUTPUT.stdout(JSON.stringify({ ok: false, error: { name: error.name, message: error.message } }));
+    }
     process.stderr.write(`worker-run: ${error.message}\n`);
     exitAfterFlush(2);
     return;

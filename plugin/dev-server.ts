@@ -26,14 +26,16 @@ export interface StartServerOptions {
  */
 export async function startDevServer(options: StartServerOptions): Promise<StartedServer> {
   const vite = await importProjectVite(options.root);
-  const server = await vite.createServer({
-    root: options.root,
-    configFile: options.configFile,
-    mode: options.mode,
-    customLogger: options.logger,
-    clearScreen: false,
-    server: { host: "127.0.0.1", port: 0, strictPort: false, open: false },
-  });
+  const server = await withoutNewSignalListeners(() =>
+    vite.createServer({
+      root: options.root,
+      configFile: options.configFile,
+      mode: options.mode,
+      customLogger: options.logger,
+      clearScreen: false,
+      server: { host: "127.0.0.1", port: 0, strictPort: false, open: false },
+    }),
+  );
   try {
     const api = checkPlugins(server);
     await server.listen();
@@ -76,4 +78,25 @@ async function importProjectVite(root: string): Promise<typeof import("vite")> {
     // Not installed in the project: fall back to the Vite next to this package.
   }
   return (await import(specifier)) as typeof import("vite");
+}
+
+const HANDLED_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * Runs `start` and removes the SIGINT/SIGTERM listeners it added. Loading the Cloudflare
+ * plugin loads wrangler, which exits the process with code 0 on those signals, and Vite
+ * adds its own SIGTERM exit; the launcher handles both itself (cancel the run, close the
+ * server, exit 130/143), so theirs must not run first.
+ */
+async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T> {
+  const before = new Map(HANDLED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  try {
+    return await start();
+  } finally {
+    for (const signal of HANDLED_SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+      }
+    }
+  }
 }

@@ -96,7 +96,11 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
         return createVirtualEntry({
           userEntryId,
           wrapEntryModule: WRAP_ENTRY_MODULE,
-          guard: { tokenDigest: digestToken(token), allowedHosts: options.allowedHosts ?? [] },
+          options: {
+            tokenDigest: digestToken(token),
+            allowedHosts: options.allowedHosts ?? [],
+            entryPath: userEntryId,
+          },
         });
       },
     },

@@ -1,12 +1,19 @@
 import http from "node:http";
 import { UsageError } from "./usage-error.js";
-import { RESPONSE_MARKER_HEADER, ROUTE_PATH, TOKEN_HEADER, type RunRequest, type RunResponse } from "../shared/protocol.js";
+import {
+  RESPONSE_MARKER_HEADER,
+  ROUTE_PATH,
+  TOKEN_HEADER,
+  type CancelRequest,
+  type RunRequest,
+  type RunResponse,
+} from "../shared/protocol.js";
 
 export interface PostRunOptions {
   /** The dev server's base URL (`http://127.0.0.1:5173/`). */
   url: string;
   token: string;
-  body: RunRequest;
+  body: RunRequest | CancelRequest;
   /** Aborting it tears the request down. */
   signal: AbortSignal;
 }
@@ -37,6 +44,11 @@ export function postRun({ url, token, body, signal }: PostRunOptions): Promise<R
       response.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         if (response.headers[RESPONSE_MARKER_HEADER] !== "1") {
+          const hung = unmarkedFailure(response.statusCode ?? 0, text);
+          if (hung) {
+            resolve(hung);
+            return;
+          }
           reject(
             new UsageError(
               `The dev server answered ${response.statusCode} for ${ROUTE_PATH} without worker-run's marker, so the request did not reach workerRun()'s dispatcher. Is workerRun() in the plugins of this worker's Vite config?`,
@@ -53,4 +65,18 @@ export function postRun({ url, token, body, signal }: PostRunOptions): Promise<R
     });
     request.end(payload);
   });
+}
+
+/**
+ * An answer from workerd itself rather than the dispatcher: when a script awaits something
+ * nothing will ever settle (no timer, no I/O pending), workerd cancels the request as hung
+ * and answers 500. That is the script's failure, not a configuration problem.
+ */
+function unmarkedFailure(status: number, text: string): RunResponse | undefined {
+  if (status < 500) return undefined;
+  const firstLine = text.trim().split("\n", 1)[0] ?? "";
+  const message = /hung|never generate a response/i.test(text)
+    ? "The script never finished: it awaited something that nothing will ever settle (no timer or I/O was pending), so workerd cancelled it as hung. Make sure every promise the script awaits gets resolved or rejected."
+    : `The worker answered ${status} without reaching the script's result: ${firstLine.slice(0, 300)}`;
+  return { ok: false, kind: "run", error: { name: "Error", message } };
 }

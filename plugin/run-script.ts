@@ -1,10 +1,13 @@
+import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { FailureKind, SerializedError } from "../shared/protocol.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ABORT_GRACE_MS, type FailureKind, type RunResponse, type SerializedError } from "../shared/protocol.js";
 import { startDevServer, type StartedServer } from "./dev-server.js";
 import { createLauncherLogger } from "./launcher-logger.js";
 import { postRun } from "./post-run.js";
 import { PROCESS_OUTPUT, type ScriptOutput } from "./script-output.js";
 import { resolveScriptPath } from "./script-path.js";
+import { suggestScript } from "./suggest-script.js";
 import { UsageError } from "./usage-error.js";
 
 /** Options of {@link runScript}. */
@@ -21,7 +24,10 @@ export interface RunScriptOptions {
   mode?: string;
   /** Abort the script after this many seconds (its `signal` fires first). */
   timeout?: number;
-  /** Aborting it cancels the run; a reason of "SIGINT" / "SIGTERM" picks exit code 130 / 143. */
+  /**
+   * Cancels the run: the script's `signal` is aborted, it gets a moment to clean up, then
+   * the server closes. A reason of "SIGTERM" picks exit code 143; anything else 130.
+   */
   signal?: AbortSignal;
   /** Where relative paths start. Default: `process.cwd()`. */
   cwd?: string;
@@ -31,15 +37,12 @@ export interface RunScriptOptions {
   onStatus?: (message: string) => void;
 }
 
-/** Why a run failed, as the launcher sees it: the route's kinds, or an interruption. */
-export type RunFailureKind = FailureKind | "interrupted";
-
 /** What {@link runScript} resolves to. It never rejects for a failed or refused script. */
 export type RunOutcome =
   | { ok: true; exitCode: 0; result: unknown; durationMs: number }
-  | { ok: false; exitCode: number; kind: RunFailureKind; error: SerializedError; durationMs?: number };
+  | { ok: false; exitCode: number; kind: FailureKind; error: SerializedError; durationMs?: number };
 
-const EXIT_CODES: Record<RunFailureKind, number> = {
+const EXIT_CODES: Record<FailureKind, number> = {
   usage: 2,
   forbidden: 2,
   load: 1,
@@ -49,7 +52,7 @@ const EXIT_CODES: Record<RunFailureKind, number> = {
   interrupted: 130,
 };
 
-/** Extra time the launcher gives the worker past `timeout` before it stops waiting. */
+/** Extra time the launcher waits past `timeout` and the grace period before it stops waiting. */
 const TIMEOUT_BACKSTOP_MS = 10_000;
 
 /**
@@ -59,17 +62,16 @@ const TIMEOUT_BACKSTOP_MS = 10_000;
 export async function runScript(options: RunScriptOptions): Promise<RunOutcome> {
   const cwd = options.cwd ?? process.cwd();
   const root = path.resolve(cwd, options.root ?? ".");
-  const output = options.output ?? PROCESS_OUTPUT;
   // Miniflare would otherwise try to download its Request.cf data at start-up.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
   const script = resolveScriptPath(root, options.script, cwd);
-  if (!script.ok) return failure("usage", "UsageError", script.message);
-  const timeoutMs = options.timeout === undefined ? undefined : Math.round(options.timeout * 1000);
+  if (!script.ok) {
+    const suggestion = script.problem === "not-found" ? suggestScript(root, cwd, options.script) : undefined;
+    return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
+  }
+  if (options.signal?.aborted) return interrupted(options.signal.reason);
 
-  const cancel = new AbortController();
-  const onAbort = (): void => cancel.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onAbort, { once: true });
   let server: StartedServer | undefined;
   try {
     options.onStatus?.("Starting the dev server…");
@@ -77,45 +79,63 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
       root,
       configFile: options.config === undefined ? undefined : path.resolve(cwd, options.config),
       mode: options.mode ?? "development",
-      logger: createLauncherLogger(output),
-    }).catch((error: unknown) => {
-      if (error instanceof UsageError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new UsageError(`The dev server of ${root} could not start: ${message}`);
+      logger: createLauncherLogger(options.output ?? PROCESS_OUTPUT),
     });
-    if (cancel.signal.aborted) return interrupted(options.signal?.reason);
-    const backstop =
-      timeoutMs === undefined ? undefined : setTimeout(() => cancel.abort("timeout"), timeoutMs + TIMEOUT_BACKSTOP_MS);
-    const started = performance.now();
-    try {
-      const response = await postRun({
-        url: server.url,
-        token: server.token,
-        body: { script: script.path, args: options.args ?? [], timeoutMs },
-        signal: cancel.signal,
-      });
-      const durationMs = Math.round(performance.now() - started);
-      if (response.ok) return { ok: true, exitCode: 0, result: response.result, durationMs };
-      return { ok: false, exitCode: EXIT_CODES[response.kind], kind: response.kind, error: response.error, durationMs };
-    } finally {
-      clearTimeout(backstop);
-    }
+    if (options.signal?.aborted) return interrupted(options.signal.reason);
+    return await runOnServer(server, script.path, options);
   } catch (error) {
-    if (cancel.signal.aborted) {
-      if (cancel.signal.reason === "timeout") {
-        return failure("timeout", "TimeoutError", `The script did not finish within ${options.timeout} s.`);
-      }
-      return interrupted(options.signal?.reason);
-    }
     if (error instanceof UsageError) return failure("usage", error.name, error.message);
     throw error;
   } finally {
-    options.signal?.removeEventListener("abort", onAbort);
     await server?.close();
   }
 }
 
-function failure(kind: RunFailureKind, name: string, message: string): RunOutcome {
+/** Posts the run and waits for its answer, turning a cancel or a lost timeout into an outcome. */
+async function runOnServer(server: StartedServer, scriptPath: string, options: RunScriptOptions): Promise<RunOutcome> {
+  const timeoutMs = options.timeout === undefined ? undefined : Math.round(options.timeout * 1000);
+  const runId = randomUUID();
+  const connection = new AbortController();
+  const started = performance.now();
+  const answer = postRun({
+    url: server.url,
+    token: server.token,
+    body: { script: scriptPath, args: options.args ?? [], timeoutMs, runId },
+    signal: connection.signal,
+  });
+  answer.catch(() => {}); // Raced below; a rejection after a cancel is expected.
+
+  const cancelled = new Promise<"cancelled">((resolve) => {
+    if (!options.signal) return;
+    options.signal.addEventListener("abort", () => resolve("cancelled"), { once: true });
+  });
+  const backstop =
+    timeoutMs === undefined ? undefined : sleep(timeoutMs + ABORT_GRACE_MS + TIMEOUT_BACKSTOP_MS, "backstop" as const);
+  try {
+    const first = await Promise.race([answer, cancelled, ...(backstop ? [backstop] : [])]);
+    if (first === "cancelled") {
+      // Abort the script's signal in the worker and give it its grace period to clean up.
+      await postRun({ url: server.url, token: server.token, body: { cancel: runId }, signal: connection.signal }).catch(
+        () => {},
+      );
+      await Promise.race([answer.catch(() => {}), sleep(ABORT_GRACE_MS + 1_000)]);
+      return interrupted(options.signal?.reason);
+    }
+    if (first === "backstop") {
+      return failure("timeout", "TimeoutError", `The script did not finish within ${options.timeout} s.`);
+    }
+    return toOutcome(first, Math.round(performance.now() - started));
+  } finally {
+    connection.abort();
+  }
+}
+
+function toOutcome(response: RunResponse, durationMs: number): RunOutcome {
+  if (response.ok) return { ok: true, exitCode: 0, result: response.result, durationMs };
+  return { ok: false, exitCode: EXIT_CODES[response.kind], kind: response.kind, error: response.error, durationMs };
+}
+
+function failure(kind: FailureKind, name: string, message: string): RunOutcome {
   return { ok: false, exitCode: EXIT_CODES[kind], kind, error: { name, message } };
 }
 

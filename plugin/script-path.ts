@@ -36,7 +36,7 @@ export function resolveScriptPath(root: string, input: string, baseDir: string =
     return refuse("not-found", `Script ${shown} not found (looked in ${baseDir}).`);
   }
   const relative = path.relative(canonicalRoot, canonical);
-  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+  if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     return refuse(
       "outside-root",
       `Script ${shown} is outside the project root ${canonicalRoot}. Scripts run with the app's bindings, so they must live inside the project: move it under ${canonicalRoot}.`,

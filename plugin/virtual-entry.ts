@@ -1,12 +1,12 @@
-import type { GuardOptions } from "../shared/protocol.js";
+import type { EntryOptions } from "../shared/protocol.js";
 
 export interface VirtualEntryInput {
   /** The resolved id of the user's worker entry. */
   userEntryId: string;
   /** Absolute path of `runtime/wrap-entry.js`. */
   wrapEntryModule: string;
-  /** Data for the dispatcher; interpolated as JSON. */
-  guard: GuardOptions;
+  /** Data for the wrapper and the dispatcher; interpolated as JSON. */
+  options: EntryOptions;
 }
 
 /**
@@ -14,13 +14,13 @@ export interface VirtualEntryInput {
  * everything (Durable Objects, entrypoints, workflows stay as they are) and wrap the
  * default export. Only data is interpolated, through JSON.stringify.
  */
-export function createVirtualEntry({ userEntryId, wrapEntryModule, guard }: VirtualEntryInput): string {
+export function createVirtualEntry({ userEntryId, wrapEntryModule, options }: VirtualEntryInput): string {
   const entry = JSON.stringify(userEntryId);
   return [
     `import * as userEntry from ${entry};`,
     `import { wrapDefaultExport } from ${JSON.stringify(wrapEntryModule)};`,
     `export * from ${entry};`,
-    `export default wrapDefaultExport(userEntry.default, ${JSON.stringify(guard)});`,
+    `export default wrapDefaultExport(userEntry.default, ${JSON.stringify(options)});`,
     "",
   ].join("\n");
 }

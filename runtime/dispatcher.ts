@@ -2,6 +2,7 @@ import {
   RESPONSE_MARKER_HEADER,
   SCRIPT_ID_PREFIX,
   SCRIPT_REFUSED_MARKER,
+  type CancelRequest,
   type FailureKind,
   type GuardOptions,
   type RunRequest,
@@ -9,10 +10,8 @@ import {
   type SerializedError,
 } from "../shared/protocol.js";
 import { checkRunRequest } from "./guard.js";
+import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
 import { findUnserializable, serializeError } from "./serialize.js";
-
-/** How long a script may keep running after its signal fired, to clean up. */
-const ABORT_GRACE_MS = 2_000;
 
 /**
  * Answers one request to the route: authenticates it, then imports and runs the script.
@@ -28,67 +27,96 @@ export async function handleRunRequest(
   if (refusal) {
     return respond(refusal.status, failure("forbidden", { name: "Forbidden", message: refusal.message }));
   }
-  let body: RunRequest;
+  let body: RunRequest | CancelRequest;
   try {
-    body = parseRunRequest(await request.json());
+    body = parseBody(await request.json());
   } catch (error) {
     return respond(400, failure("usage", { name: "BadRequest", message: errorMessage(error) }));
   }
+  if ("cancel" in body) {
+    const run = runsInProgress.get(body.cancel);
+    run?.stop("interrupted");
+    return respond(200, { ok: true, result: { cancelled: run !== undefined } });
+  }
   const started = Date.now();
-  const outcome = await runScript(body, env, ctx);
-  const response: RunResponse = { ...outcome, durationMs: Date.now() - started } as RunResponse;
-  return respond(outcome.ok || outcome.kind !== "usage" ? 200 : 400, response);
+  try {
+    const outcome = await runScript(body, env, ctx);
+    const response: RunResponse = { ...outcome, durationMs: Date.now() - started } as RunResponse;
+    return respond(outcome.ok || outcome.kind !== "usage" ? 200 : 400, response);
+  } catch (error) {
+    // Still an answer the launcher can read, never the dev server's HTML error page.
+    return respond(500, failure("run", { name: "Error", message: `worker-run could not complete the run: ${errorMessage(error)}` }));
+  }
 }
 
 type Outcome = { ok: true; result: unknown } | { ok: false; kind: FailureKind; error: SerializedError };
 
+/** Runs in progress in this isolate, by run id, so a cancel request can stop them. */
+const runsInProgress = new Map<string, RunStopper>();
+
 async function runScript(body: RunRequest, env: unknown, ctx: ExecutionContext): Promise<Outcome> {
-  const controller = new AbortController();
-  const timedOut = body.timeoutMs ? deadline(body.timeoutMs, controller) : undefined;
+  const stopper = createRunStopper(body.timeoutMs);
+  if (body.runId) runsInProgress.set(body.runId, stopper);
   try {
-    const loaded = await raceTimeout(importScript(body.script), timedOut);
-    if (!loaded.ok) return loaded;
-    const { module } = loaded;
-    if (!("default" in module) || module.default === undefined) {
-      // A module without a default export is a script made of its top-level code.
-      return { ok: true, result: undefined };
-    }
-    const main = module.default;
-    if (typeof main !== "function") {
-      return failure("usage", {
-        name: "TypeError",
-        message: `The default export of "${body.script}" is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
-      });
-    }
-    let result: unknown;
-    try {
-      result = await raceTimeout(
-        Promise.resolve().then(() => main({ env, args: body.args, ctx, signal: controller.signal })),
-        timedOut,
-      );
-    } catch (error) {
-      if (error instanceof TimeoutSignal) throw error;
-      return failure("run", serializeError(error));
-    }
-    const problem = findUnserializable(result);
-    if (problem) {
-      return failure("result", {
-        name: "TypeError",
-        message: `The script finished, but its result cannot be sent as JSON: ${problem}.`,
-      });
-    }
-    return { ok: true, result };
-  } catch (error) {
-    if (error instanceof TimeoutSignal) {
+    const outcome = await Promise.race([callScript(body, { env, args: body.args, ctx, signal: stopper.signal }), stopper.stopped]).catch(
+      (error: unknown) => {
+        if (error instanceof RunStopped) return undefined;
+        throw error;
+      },
+    );
+    // Stopped from outside: that is the answer, whatever the script did with its grace period.
+    if (stopper.reason === "timeout") {
       return failure("timeout", {
         name: "TimeoutError",
         message: `The script did not finish within ${body.timeoutMs} ms; its signal was aborted.`,
       });
     }
-    throw error;
+    if (stopper.reason === "interrupted") {
+      return failure("interrupted", { name: "AbortError", message: "The run was cancelled; its signal was aborted." });
+    }
+    return outcome!;
   } finally {
-    timedOut?.cancel();
+    stopper.dispose();
+    if (body.runId) runsInProgress.delete(body.runId);
   }
+}
+
+interface ScriptContextValue {
+  env: unknown;
+  args: string[];
+  ctx: ExecutionContext;
+  signal: AbortSignal;
+}
+
+async function callScript(body: RunRequest, context: ScriptContextValue): Promise<Outcome> {
+  const loaded = await importScript(body.script);
+  if (!loaded.ok) return loaded;
+  const { module } = loaded;
+  if (!("default" in module) || module.default === undefined) {
+    // A module without a default export is a script made of its top-level code.
+    return { ok: true, result: undefined };
+  }
+  const main = module.default;
+  if (typeof main !== "function") {
+    return failure("usage", {
+      name: "TypeError",
+      message: `The default export of "${body.script}" is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
+    });
+  }
+  let result: unknown;
+  try {
+    result = await main(context);
+  } catch (error) {
+    return failure("run", serializeError(error));
+  }
+  const problem = findUnserializable(result);
+  if (problem) {
+    return failure("result", {
+      name: "TypeError",
+      message: `The script finished, but its result cannot be sent as JSON: ${problem}.`,
+    });
+  }
+  return { ok: true, result };
 }
 
 type Loaded = { ok: true; module: Record<string, unknown> } | Extract<Outcome, { ok: false }>;
@@ -115,33 +143,13 @@ async function importScript(script: string): Promise<Loaded> {
   }
 }
 
-class TimeoutSignal extends Error {}
-
-interface Deadline {
-  fired: Promise<never>;
-  cancel(): void;
-}
-
-/** Aborts `controller` after `ms`, then rejects `fired` once the grace period is over. */
-function deadline(ms: number, controller: AbortController): Deadline {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const fired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new DOMException(`Timed out after ${ms} ms`, "TimeoutError"));
-      timer = setTimeout(() => reject(new TimeoutSignal()), ABORT_GRACE_MS);
-    }, ms);
-  });
-  fired.catch(() => {});
-  return { fired, cancel: () => timer !== undefined && clearTimeout(timer) };
-}
-
-function raceTimeout<T>(work: Promise<T>, timedOut: Deadline | undefined): Promise<T> {
-  return timedOut ? Promise.race([work, timedOut.fired]) : work;
-}
-
-function parseRunRequest(input: unknown): RunRequest {
+function parseBody(input: unknown): RunRequest | CancelRequest {
   if (!isRecord(input)) throw new TypeError("The body must be a JSON object.");
-  const { script, args, timeoutMs } = input;
+  if ("cancel" in input) {
+    if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
+    return { cancel: input.cancel };
+  }
+  const { script, args, timeoutMs, runId } = input;
   if (typeof script !== "string" || script === "") throw new TypeError('"script" must be a non-empty string.');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw new TypeError('"args" must be an array of strings.');
@@ -149,7 +157,8 @@ function parseRunRequest(input: unknown): RunRequest {
   if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
     throw new TypeError('"timeoutMs" must be a non-negative number.');
   }
-  return { script, args, timeoutMs };
+  if (runId !== undefined && typeof runId !== "string") throw new TypeError('"runId" must be a string.');
+  return { script, args, timeoutMs, runId };
 }
 
 function failure(kind: FailureKind, error: SerializedError): Extract<Outcome, { ok: false }> {

@@ -29,7 +29,8 @@ function describeThrownValue(value: unknown): string {
   } catch {
     shown = String(value);
   }
-  return `${shown} (a ${value === null ? "null" : typeof value} was thrown, not an Error)`;
+  const type = value === null ? "null" : typeof value;
+  return `${shown} (${/^[aeiou]/.test(type) ? "an" : "a"} ${type} was thrown, not an Error)`;
 }
 
 /**
@@ -38,13 +39,22 @@ function describeThrownValue(value: unknown): string {
  * JSON.stringify alone would throw on some of these and silently drop the others.
  */
 export function findUnserializable(value: unknown): string | undefined {
-  return visit(value, "result", new Set<object>());
+  try {
+    return visit(value, "result", new Set<object>());
+  } catch (error) {
+    // A getter or toJSON threw; `visit` names where when it can, this is the last resort.
+    return `the result could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 function visit(input: unknown, path: string, ancestors: Set<object>): string | undefined {
   let value = input;
   if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
-    value = (value as { toJSON: (key: string) => unknown }).toJSON("");
+    try {
+      value = (value as { toJSON: (key: string) => unknown }).toJSON("");
+    } catch (error) {
+      return `${path}.toJSON() threw: ${describeError(error)}`;
+    }
   }
   switch (typeof value) {
     case "bigint":
@@ -72,9 +82,16 @@ function visit(input: unknown, path: string, ancestors: Set<object>): string | u
       }
       return undefined;
     }
-    for (const [key, child] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
+      const childPath = `${path}${formatKey(key)}`;
+      let child: unknown;
+      try {
+        child = (value as Record<string, unknown>)[key];
+      } catch (error) {
+        return `${childPath} could not be read: its getter threw ${describeError(error)}`;
+      }
       if (child === undefined) continue;
-      const problem = visit(child, `${path}${formatKey(key)}`, ancestors);
+      const problem = visit(child, childPath, ancestors);
       if (problem) return problem;
     }
     return undefined;
@@ -85,4 +102,8 @@ function visit(input: unknown, path: string, ancestors: Set<object>): string | u
 
 function formatKey(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

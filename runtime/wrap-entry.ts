@@ -1,4 +1,4 @@
-import { ROUTE_PATH, type GuardOptions } from "../shared/protocol.js";
+import { ROUTE_PATH, type EntryOptions } from "../shared/protocol.js";
 import { handleRunRequest } from "./dispatcher.js";
 
 type FetchHandler = (request: Request, env: unknown, ctx: ExecutionContext) => unknown;
@@ -11,7 +11,7 @@ type EntrypointClass = new (ctx: ExecutionContext, env: unknown) => { fetch?: un
  * so `this` and the other handlers are untouched), a `WorkerEntrypoint` class stays a
  * subclass of it.
  */
-export function wrapDefaultExport(userDefault: unknown, options: GuardOptions): unknown {
+export function wrapDefaultExport(userDefault: unknown, options: EntryOptions): unknown {
   if (typeof userDefault === "function" && typeof userDefault.prototype === "object") {
     return wrapEntrypointClass(userDefault as EntrypointClass, options);
   }
@@ -29,30 +29,43 @@ function isRunRoute(request: Request): boolean {
   return request.url.includes(ROUTE_PATH) && new URL(request.url).pathname === ROUTE_PATH;
 }
 
-function routeFirst(userFetch: unknown, receiver: unknown, options: GuardOptions): FetchHandler {
+function routeFirst(userFetch: unknown, receiver: unknown, options: EntryOptions): FetchHandler {
   return (request, env, ctx) => {
     if (isRunRoute(request)) return handleRunRequest(request, env, ctx, options);
     if (typeof userFetch !== "function") {
-      throw new TypeError("Expected the default export of the worker entry to define a `fetch()` handler.");
+      // The Cloudflare runner's own words for this case, so the app fails exactly as before.
+      throw new TypeError(`Expected "default" export of "${options.entryPath}" to define a \`fetch()\` function.`);
     }
     return (userFetch as FetchHandler).call(receiver, request, env, ctx);
   };
 }
 
-function wrapHandlerObject(handler: object, options: GuardOptions): object {
+function wrapHandlerObject(handler: object, options: EntryOptions): object {
   const fetch = routeFirst(Reflect.get(handler, "fetch"), handler, options);
   const descriptor = Object.getOwnPropertyDescriptor(handler, "fetch");
   if (descriptor && !descriptor.configurable && !descriptor.writable) {
     // A frozen handler: a Proxy may not report another `fetch`, so inherit from it instead.
     return Object.create(handler, { fetch: { value: fetch } });
   }
+  // Methods run with the real object as `this` (not the Proxy), so `#private` fields work;
+  // each is bound once, so reading it twice gives the same function.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(handler, {
-    get: (target, key, receiver) => (key === "fetch" ? fetch : Reflect.get(target, key, receiver)),
+    get: (target, key) => {
+      if (key === "fetch") return fetch;
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== "function") return value;
+      const cached = bound.get(key) as { original: unknown; bound: unknown } | undefined;
+      if (cached?.original === value) return cached.bound;
+      const method = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(key, { original: value, bound: method });
+      return method;
+    },
     has: (target, key) => key === "fetch" || Reflect.has(target, key),
   });
 }
 
-function wrapEntrypointClass(UserEntrypoint: EntrypointClass, options: GuardOptions): EntrypointClass {
+function wrapEntrypointClass(UserEntrypoint: EntrypointClass, options: EntryOptions): EntrypointClass {
   const Wrapped = class extends UserEntrypoint {
     constructor(ctx: ExecutionContext, env: unknown) {
       super(ctx, env);

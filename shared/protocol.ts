@@ -41,6 +41,12 @@ export interface GuardOptions {
   allowedHosts: readonly string[];
 }
 
+/** What the virtual entry passes to the wrapper: the guard's data and the entry's path. */
+export interface EntryOptions extends GuardOptions {
+  /** The user's entry file, as the Cloudflare runner names it in its own messages. */
+  entryPath: string;
+}
+
 /** The body the launcher posts to the route. */
 export interface RunRequest {
   /** The script path as the user typed it, relative to the project root. */
@@ -49,7 +55,17 @@ export interface RunRequest {
   args: string[];
   /** Abort the script's `signal` after this many milliseconds (0 or absent: never). */
   timeoutMs?: number;
+  /** Names the run, so that a {@link CancelRequest} can reach it. */
+  runId?: string;
 }
+
+/** The body that cancels a run in progress: its `signal` is aborted (Ctrl-C in the launcher). */
+export interface CancelRequest {
+  cancel: string;
+}
+
+/** How long a script may keep running after its signal fired, to clean up. */
+export const ABORT_GRACE_MS = 2_000;
 
 /** An error as it crosses the wire. */
 export interface SerializedError {
@@ -66,9 +82,10 @@ export interface SerializedError {
  * - `run`: the script threw or rejected (exit 1);
  * - `result`: the script's result cannot be represented as JSON (exit 1);
  * - `timeout`: the run's timeout fired (exit 124);
+ * - `interrupted`: the run was cancelled (exit 130, or 143 for SIGTERM);
  * - `forbidden`: the request was not authenticated or not allowed.
  */
-export type FailureKind = "usage" | "load" | "run" | "result" | "timeout" | "forbidden";
+export type FailureKind = "usage" | "load" | "run" | "result" | "timeout" | "interrupted" | "forbidden";
 
 /** What the route answers: exactly one of these, as JSON. */
 export type RunResponse =

@@ -1,0 +1,48 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { SCRIPT_EXTENSIONS } from "./script-path.js";
+
+/** Folders where scripts usually live, besides the one the user named. */
+const SCRIPT_FOLDERS = ["src/scripts", "scripts"];
+
+/**
+ * The existing script whose path (as the user would type it, from `cwd`) is closest to
+ * what they typed, if one is close enough to be a likely typo. For "not found" messages.
+ */
+export function suggestScript(root: string, cwd: string, typed: string): string | undefined {
+  const folders = new Set([path.dirname(path.resolve(cwd, typed)), ...SCRIPT_FOLDERS.map((folder) => path.join(root, folder))]);
+  let best: { candidate: string; distance: number } | undefined;
+  for (const folder of folders) {
+    for (const file of listScripts(folder)) {
+      const candidate = path.relative(cwd, path.join(folder, file)).split(path.sep).join("/");
+      const distance = editDistance(typed, candidate);
+      if (!best || distance < best.distance) best = { candidate, distance };
+    }
+  }
+  if (!best) return undefined;
+  // Close enough to be a typo: a few edits, relative to the length of what was typed.
+  return best.distance <= Math.max(2, Math.floor(typed.length / 4)) ? best.candidate : undefined;
+}
+
+function listScripts(folder: string): string[] {
+  try {
+    return readdirSync(folder, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && (SCRIPT_EXTENSIONS as readonly string[]).includes(path.extname(entry.name)))
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Levenshtein distance, two rows at a time. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

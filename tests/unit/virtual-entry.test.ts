@@ -1,0 +1,84 @@
+// plugin/virtual-entry.ts: the generated module is glue. It re-exports the user's entry,
+// wraps its default export, and interpolates nothing but JSON.
+import { parseAst } from "vite";
+import { describe, expect, test } from "vitest";
+import { createVirtualEntry } from "../../plugin/virtual-entry.js";
+import type { EntryOptions } from "../../shared/protocol.js";
+
+const OPTIONS: EntryOptions = {
+  tokenDigest: "ab".repeat(32),
+  allowedHosts: ["dev.example.test"],
+  entryPath: "/app/src/index.ts",
+};
+const WRAP = "/pkg/dist/runtime/wrap-entry.js";
+
+/** The statements of the generated module, as an ESTree AST (Vite's own parser). */
+function statements(code: string): Array<Record<string, any>> {
+  return parseAst(code).body as unknown as Array<Record<string, any>>;
+}
+
+describe("createVirtualEntry", () => {
+  test("the whole text for an ordinary entry", () => {
+    expect(createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options: OPTIONS })).toBe(
+      [
+        'import * as userEntry from "/app/src/index.ts";',
+        'import { wrapDefaultExport } from "/pkg/dist/runtime/wrap-entry.js";',
+        'export * from "/app/src/index.ts";',
+        `export default wrapDefaultExport(userEntry.default, {"tokenDigest":"${"ab".repeat(32)}","allowedHosts":["dev.example.test"],"entryPath":"/app/src/index.ts"});`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("its shape: import the entry, import the wrapper, re-export everything, wrap the default", () => {
+    const body = statements(
+      createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options: OPTIONS }),
+    );
+    expect(body.map((node) => node.type)).toEqual([
+      "ImportDeclaration",
+      "ImportDeclaration",
+      "ExportAllDeclaration",
+      "ExportDefaultDeclaration",
+    ]);
+    expect(body[0]!.specifiers[0].type).toBe("ImportNamespaceSpecifier");
+    expect(body[1]!.specifiers[0].imported.name).toBe("wrapDefaultExport");
+    const call = body[3]!.declaration;
+    expect(call.type).toBe("CallExpression");
+    expect(call.callee.name).toBe("wrapDefaultExport");
+    expect(call.arguments[0].type).toBe("MemberExpression");
+    expect(call.arguments[1].type).toBe("ObjectExpression");
+  });
+
+  test.each([
+    ["double quotes", '/app/src/we"ird.ts'],
+    ["single quotes and backticks", "/app/src/it's `${1}`.ts"],
+    ["a code injection attempt", '/app/x.ts"; globalThis.pwned = true; import "/evil.js'],
+    ["newlines and a line separator", "/app/a\nb\u2028c.ts"],
+    ["backslashes", "C:\\app\\src\\index.ts"],
+    ["a \\0 virtual id", "\0virtual:cloudflare/user-entry"],
+  ])("an entry id with %s stays one string literal", (_, userEntryId) => {
+    const body = statements(createVirtualEntry({ userEntryId, wrapEntryModule: WRAP, options: OPTIONS }));
+    expect(body).toHaveLength(4);
+    expect(body[0]!.source.value).toBe(userEntryId);
+    expect(body[1]!.source.value).toBe(WRAP);
+    expect(body[2]!.source.value).toBe(userEntryId);
+  });
+
+  test("the options are data: a JSON object literal equal to the input, whatever the strings hold", () => {
+    const options: EntryOptions = {
+      tokenDigest: "0f".repeat(32),
+      allowedHosts: ['a"b', "</script>", "x\ny"],
+      entryPath: '/app/we"ird`${1}`.ts',
+    };
+    const code = createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options });
+    const call = statements(code)[3]!.declaration;
+    const literal = code.slice(call.arguments[1].start, call.arguments[1].end);
+    expect(JSON.parse(literal)).toEqual(options);
+  });
+
+  test("an odd wrapper path is a string literal too", () => {
+    const wrapEntryModule = '/pkg "quoted"/dist/runtime/wrap-entry.js';
+    const body = statements(createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule, options: OPTIONS }));
+    expect(body[1]!.source.value).toBe(wrapEntryModule);
+  });
+});
