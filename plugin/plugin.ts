@@ -1,5 +1,6 @@
 import type { Plugin, ResolvedConfig } from "vite";
 import { SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
+import { refuseAbsoluteFormTarget } from "./route-middleware.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
 import { resolveScriptPath } from "./script-path.js";
 import { createToken, digestToken } from "./token.js";
@@ -68,6 +69,9 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           `[worker-run] The dev server listens beyond loopback (server.host = ${JSON.stringify(resolved.server.host)}), so /__worker-run is off. Pass workerRun({ allowNetwork: true }) to keep it on.`,
         );
       }
+    },
+    configureServer(server) {
+      if (enabled) server.middlewares.use(refuseAbsoluteFormTarget);
     },
     resolveId: {
       filter: { id: new RegExp(`^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${escapeRegExp(SCRIPT_ID_PREFIX)})`) },

@@ -21,8 +21,10 @@ export async function checkRunRequest(request: Request, options: GuardOptions): 
     return { status: 415, message: "Only application/json is accepted." };
   }
   const url = new URL(request.url);
-  const hostname = url.hostname.toLowerCase();
-  if (!LOOPBACK_HOSTS.includes(hostname) && !options.allowedHosts.includes(hostname)) {
+  // Both must be allowed: a client talking to workerd's socket directly can make the URL
+  // (through Miniflare's MF-Original-URL) and the Host header disagree.
+  const hostHeader = request.headers.get("host");
+  if (!isAllowedHost(url.hostname, options) || hostHeader === null || !isAllowedHost(hostnameOf(hostHeader), options)) {
     return { status: 403, message: "This host is not allowed to run scripts." };
   }
   const origin = request.headers.get("origin");
@@ -38,6 +40,20 @@ export async function checkRunRequest(request: Request, options: GuardOptions): 
     return { status: 403, message: "Missing or wrong worker-run token." };
   }
   return undefined;
+}
+
+function isAllowedHost(hostname: string | undefined, options: GuardOptions): boolean {
+  if (hostname === undefined) return false;
+  const name = hostname.toLowerCase();
+  return LOOPBACK_HOSTS.includes(name) || options.allowedHosts.includes(name);
+}
+
+function hostnameOf(hostHeader: string): string | undefined {
+  try {
+    return new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 function mediaType(contentType: string | null): string {
