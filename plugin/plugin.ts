@@ -1,5 +1,5 @@
 import type { Plugin, ResolvedConfig } from "vite";
-import { SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
+import { RUN_QUERY, SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
 import { refuseAbsoluteFormTarget } from "./route-middleware.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
 import { resolveScriptPath } from "./script-path.js";
@@ -111,16 +111,21 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
   };
 }
 
-/** Canonicalises the script path a run asks for; a refusal becomes an error the dispatcher recognises. */
-function resolveScriptId(root: string, encoded: string): string {
-  let requested: string;
+/**
+ * Canonicalises the script path a run asks for (`<nonce>/<encoded path>`) and returns it
+ * with the run's query; a refusal becomes an error the dispatcher recognises.
+ */
+function resolveScriptId(root: string, rest: string): string {
+  const slash = rest.indexOf("/");
+  const nonce = rest.slice(0, slash);
+  let requested = "";
   try {
-    requested = decodeURIComponent(encoded);
+    if (/^[\w-]{1,64}$/.test(nonce)) requested = decodeURIComponent(rest.slice(slash + 1));
   } catch {
-    requested = "";
+    // Malformed escapes: refused below like any empty path.
   }
   const resolved = resolveScriptPath(root, requested);
-  if (resolved.ok) return resolved.path;
+  if (resolved.ok) return `${resolved.path}?${RUN_QUERY}=${nonce}`;
   throw new Error(SCRIPT_REFUSED_MARKER + resolved.message);
 }
 

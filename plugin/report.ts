@@ -1,4 +1,5 @@
 import { colors as pc } from "./colors.js";
+import { RUNTIME_DIR } from "./runtime-files.js";
 import type { SerializedError } from "../shared/protocol.js";
 import type { RunOutcome } from "./run-script.js";
 import { stripControlCharacters } from "./script-output.js";
@@ -50,9 +51,14 @@ export function formatError(error: SerializedError): string {
 
 function describe(error: SerializedError): string {
   const heading = `${error.name}: ${error.message}`;
-  // V8 stacks start with the heading; keep only the frames after it.
-  const frames = error.stack?.split("\n").filter((line) => /^\s+at /.test(line)) ?? [];
+  // V8 stacks start with the heading; keep only the frames after it, and only the user's:
+  // the dispatcher's and the Cloudflare runner's frames are the same for every script.
+  const frames = error.stack?.split("\n").filter((line) => /^\s+at /.test(line) && !isInternalFrame(line)) ?? [];
   return frames.length ? `${heading}\n${frames.join("\n")}` : heading;
+}
+
+function isInternalFrame(line: string): boolean {
+  return line.includes(RUNTIME_DIR) || line.includes("workers/runner-worker/");
 }
 
 function formatDuration(ms: number): string {

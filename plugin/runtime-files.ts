@@ -9,3 +9,6 @@ export const WRAP_ENTRY_MODULE = fileURLToPath(new URL("../runtime/wrap-entry.js
   "\\",
   "/",
 );
+
+/** The folder of the runtime modules, to tell their stack frames from the user's. */
+export const RUNTIME_DIR = WRAP_ENTRY_MODULE.slice(0, WRAP_ENTRY_MODULE.lastIndexOf("/") + 1);

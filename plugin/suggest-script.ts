@@ -11,16 +11,18 @@ const SCRIPT_FOLDERS = ["src/scripts", "scripts"];
  */
 export function suggestScript(root: string, cwd: string, typed: string): string | undefined {
   const folders = new Set([path.dirname(path.resolve(cwd, typed)), ...SCRIPT_FOLDERS.map((folder) => path.join(root, folder))]);
+  const typedName = path.basename(typed);
   let best: { candidate: string; distance: number } | undefined;
   for (const folder of folders) {
     for (const file of listScripts(folder)) {
       const candidate = path.relative(cwd, path.join(folder, file)).split(path.sep).join("/");
-      const distance = editDistance(typed, candidate);
+      // A likely typo: a few edits of the whole path, or of the file name alone (the right
+      // name in another folder).
+      const distance = Math.min(editDistance(typed, candidate), editDistance(typedName, file) * 2);
       if (!best || distance < best.distance) best = { candidate, distance };
     }
   }
   if (!best) return undefined;
-  // Close enough to be a typo: a few edits, relative to the length of what was typed.
   return best.distance <= Math.max(2, Math.floor(typed.length / 4)) ? best.candidate : undefined;
 }
 

@@ -1,5 +1,6 @@
 import {
   RESPONSE_MARKER_HEADER,
+  RUN_QUERY,
   SCRIPT_ID_PREFIX,
   SCRIPT_REFUSED_MARKER,
   type CancelRequest,
@@ -125,7 +126,8 @@ async function importScript(script: string): Promise<Loaded> {
   try {
     // Goes through Vite's module runner: the plugin canonicalises and checks the path,
     // then the user's own pipeline compiles the file.
-    const module = (await import(/* @vite-ignore */ SCRIPT_ID_PREFIX + encodeURIComponent(script))) as Record<
+    const id = `${SCRIPT_ID_PREFIX}${crypto.randomUUID()}/${encodeURIComponent(script)}`;
+    const module = (await import(/* @vite-ignore */ id)) as Record<
       string,
       unknown
     >;
@@ -162,7 +164,19 @@ function parseBody(input: unknown): RunRequest | CancelRequest {
 }
 
 function failure(kind: FailureKind, error: SerializedError): Extract<Outcome, { ok: false }> {
-  return { ok: false, kind, error };
+  return { ok: false, kind, error: withoutRunQuery(error) };
+}
+
+const RUN_QUERY_RE = new RegExp(`\\?${RUN_QUERY}=[\\w-]+`, "g");
+
+/** Stack frames name the script as the user knows it, without this run's query. */
+function withoutRunQuery(error: SerializedError): SerializedError {
+  return {
+    ...error,
+    message: error.message.replace(RUN_QUERY_RE, ""),
+    ...(error.stack === undefined ? {} : { stack: error.stack.replace(RUN_QUERY_RE, "") }),
+    ...(error.cause === undefined ? {} : { cause: withoutRunQuery(error.cause) }),
+  };
 }
 
 function respond(status: number, body: RunResponse | Outcome): Response {

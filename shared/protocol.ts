@@ -12,6 +12,9 @@ export const TOKEN_HEADER = "x-worker-run-token";
 /** Set on every answer of the route, so the launcher knows the dispatcher (not the app) answered. */
 export const RESPONSE_MARKER_HEADER = "x-worker-run";
 
+/** The query that tells one run's instance of a script module from another's. */
+export const RUN_QUERY = "worker-run";
+
 /** Prefix of this package's virtual module ids (resolved ids start with `\0`). */
 export const VIRTUAL_PREFIX = "virtual:worker-run/";
 
@@ -19,10 +22,12 @@ export const VIRTUAL_PREFIX = "virtual:worker-run/";
 export const VIRTUAL_ENTRY_ID = `${VIRTUAL_PREFIX}entry`;
 
 /**
- * Dynamic imports of `${SCRIPT_ID_PREFIX}<encodeURIComponent(path)>` are resolved by the
- * plugin on the Node side, which canonicalises the path and checks it is allowed.
+ * Dynamic imports of `${SCRIPT_ID_PREFIX}<run nonce>/<encodeURIComponent(path)>` are resolved
+ * by the plugin on the Node side, which canonicalises the path and checks it is allowed.
  * The leading `/@id/` makes Vite's module runner hand the id to the plugins instead of
- * resolving it as a bare package name.
+ * resolving it as a bare package name. The nonce gives every run its own instance of the
+ * script module (top-level code runs again, a failed load is not cached), while the app's
+ * modules it imports stay shared.
  */
 export const SCRIPT_ID_PREFIX = `/@id/${VIRTUAL_PREFIX}script/`;
 

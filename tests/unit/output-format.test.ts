@@ -125,3 +125,18 @@ describe("human output", () => {
     expect(formatSummary("seed.ts", failed)).toBe("✖ seed.ts timed out");
   });
 });
+
+describe("formatError keeps the user's frames only", () => {
+  test("frames of worker-run's runtime and of the Cloudflare runner are dropped", async () => {
+    const { RUNTIME_DIR } = await import("../../plugin/runtime-files.js");
+    const stack = [
+      "Error: boom",
+      "    at seed (/app/src/scripts/seed.ts:7:9)",
+      `    at callScript (${RUNTIME_DIR}dispatcher.js:85:24)`,
+      "    at maybeCaptureError (workers/runner-worker/index.js:50:10)",
+    ].join("\n");
+    expect(formatError({ name: "Error", message: "boom", stack })).toBe(
+      "Error: boom\n    at seed (/app/src/scripts/seed.ts:7:9)",
+    );
+  });
+});
