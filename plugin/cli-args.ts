@@ -14,6 +14,7 @@ export type CliCommand =
       root: string | undefined;
       json: boolean;
       timeout: number | undefined;
+      attach: boolean;
     };
 
 const OPTIONS = {
@@ -21,6 +22,7 @@ const OPTIONS = {
   mode: { type: "string" },
   root: { type: "string" },
   json: { type: "boolean" },
+  "no-attach": { type: "boolean" },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -54,6 +56,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     root: values.root,
     json: values.json ?? false,
     timeout: values.timeout === undefined ? undefined : parseTimeout(values.timeout),
+    attach: !values["no-attach"],
   };
 }
 

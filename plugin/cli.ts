@@ -19,13 +19,15 @@ import { UsageError } from "./usage-error.js";
 const HELP = `Usage: worker-run [options] <script> [script args…]
 
 Runs <script> inside your Cloudflare worker's dev sandbox (workerd, with your bindings and
-local state), through your own vite.config. The script's default export is called with
-{ env, args, ctx, signal }; what it returns is printed.
+local state), through your own vite.config: in the \`vite dev\` of this project that is already
+running, or else in a dev server it starts and closes. The script's default export is called
+with { env, args, ctx, signal }; what it returns is printed.
 
 Options (before the script; everything after the script is passed to it as args):
   --config <file>      Vite config file (default: found like vite finds it)
   --mode <mode>        Vite mode (default: development)
   --root <dir>         project root (default: the current directory)
+  --no-attach          always start a fresh dev server, even if one of this project runs
   --json               print exactly one JSON document on stdout; logs go to stderr
   --timeout <seconds>  abort the script after that long (exit 124)
   -h, --help           show this help
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     config: command.config,
     mode: command.mode,
     timeout: command.timeout,
+    attach: command.attach,
     signal: interrupt.signal,
     output,
     onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),

@@ -38,6 +38,8 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
   );
   try {
     const api = checkPlugins(server);
+    // A server the launcher starts is its own: other launchers must not find it.
+    api.discoverable = false;
     await server.listen();
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("Expected the dev server to report a local URL after listen().");
@@ -64,7 +66,9 @@ function checkPlugins(server: ViteDevServer): WorkerRunApi {
     );
   }
   if (!api.enabled) {
-    throw new UsageError(`workerRun() is off in ${configName} because the server listens beyond loopback.`);
+    throw new UsageError(
+      `workerRun() is off in ${configName} because the server listens beyond loopback (server.host). Pass workerRun({ allowNetwork: true }) to keep the route on, or listen on localhost.`,
+    );
   }
   return api;
 }

@@ -1,6 +1,9 @@
+import type { AddressInfo } from "node:net";
 import type { Plugin, ResolvedConfig } from "vite";
 import { RUN_QUERY, SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
+import { removeRecord, writeRecord } from "./discovery.js";
 import { refuseAbsoluteFormTarget } from "./route-middleware.js";
+import { injectRunConsole } from "./run-console.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
 import { resolveScriptPath } from "./script-path.js";
 import { createToken, digestToken } from "./token.js";
@@ -26,6 +29,11 @@ export interface WorkerRunApi {
   readonly token: string;
   /** Whether the route is on for this server (see {@link WorkerRunOptions.allowNetwork}). */
   readonly enabled: boolean;
+  /**
+   * Whether the server writes a discovery record when it listens, so that launchers of the
+   * same project run their scripts in it. The launcher turns it off for the servers it starts.
+   */
+  discoverable: boolean;
 }
 
 /** The plugin's name, by which the launcher finds it in a resolved config. */
@@ -36,6 +44,8 @@ const CLOUDFLARE_USER_ENTRY = "virtual:cloudflare/user-entry";
 const CLOUDFLARE_WORKER_ENTRY = "\0virtual:cloudflare/worker-entry";
 const RESOLVED_ENTRY_ID = `\0${VIRTUAL_ENTRY_ID}`;
 const SCRIPT_ID_PREFIX = `${VIRTUAL_PREFIX}script/`;
+// One run's instance of a script module: `<canonical path>?worker-run=<nonce>`.
+const RUN_INSTANCE_RE = new RegExp(`\\?${RUN_QUERY}=([\\w-]+)$`);
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 /**
@@ -48,17 +58,19 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
   const userEntries = new Map<string, string>();
   let config: ResolvedConfig | undefined;
   let enabled = true;
+  const api: WorkerRunApi = {
+    token,
+    get enabled() {
+      return enabled;
+    },
+    discoverable: true,
+  };
 
   return {
     name: PLUGIN_NAME,
     enforce: "pre",
     apply: (_, env) => env.command === "serve" && !env.isPreview,
-    api: {
-      token,
-      get enabled() {
-        return enabled;
-      },
-    },
+    api,
     // Workers run as "server" consumers; the browser's environment never sees these ids.
     applyToEnvironment: (environment) => environment.config.consumer === "server",
     configResolved(resolved) {
@@ -71,7 +83,17 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
       }
     },
     configureServer(server) {
-      if (enabled) server.middlewares.use(refuseAbsoluteFormTarget);
+      if (!enabled) return;
+      server.middlewares.use(refuseAbsoluteFormTarget);
+      const { httpServer } = server;
+      httpServer?.once("listening", () => {
+        if (!api.discoverable) return;
+        const record = advertise(httpServer.address(), server.config, token);
+        if (!record) return;
+        const remove = (): void => removeRecord(record, token);
+        httpServer.once("close", remove);
+        process.once("exit", remove);
+      });
     },
     resolveId: {
       filter: { id: new RegExp(`^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${escapeRegExp(SCRIPT_ID_PREFIX)})`) },
@@ -87,6 +109,14 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           return resolveScriptId(config.root, source.slice(SCRIPT_ID_PREFIX.length));
         }
         return null;
+      },
+    },
+    transform: {
+      filter: { id: RUN_INSTANCE_RE },
+      handler(code, id) {
+        const nonce = RUN_INSTANCE_RE.exec(id)?.[1];
+        if (!nonce) return null;
+        return injectRunConsole(code, id, nonce);
       },
     },
     load: {
@@ -133,4 +163,26 @@ function isLoopbackHost(host: string | boolean | undefined): boolean {
   if (host === undefined || host === false) return true;
   if (host === true) return false;
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Writes this server's discovery record; returns its path, or undefined when it cannot. */
+function advertise(address: string | AddressInfo | null, config: ResolvedConfig, token: string): string | undefined {
+  if (!address || typeof address === "string") return undefined;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}/`;
+  try {
+    return writeRecord({
+      version: 1,
+      pid: process.pid,
+      url,
+      token,
+      root: config.root,
+      configFile: config.configFile ?? null,
+    });
+  } catch (error) {
+    config.logger.warn(
+      `[worker-run] Could not write the discovery record, so worker-run will start its own server instead of using this one: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
 }

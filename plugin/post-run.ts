@@ -1,13 +1,15 @@
 import http from "node:http";
-import { UsageError } from "./usage-error.js";
 import {
   RESPONSE_MARKER_HEADER,
   ROUTE_PATH,
+  STREAM_CONTENT_TYPE,
   TOKEN_HEADER,
   type CancelRequest,
+  type RunEvent,
   type RunRequest,
   type RunResponse,
 } from "../shared/protocol.js";
+import { UsageError } from "./usage-error.js";
 
 export interface PostRunOptions {
   /** The dev server's base URL (`http://127.0.0.1:5173/`). */
@@ -16,13 +18,16 @@ export interface PostRunOptions {
   body: RunRequest | CancelRequest;
   /** Aborting it tears the request down. */
   signal: AbortSignal;
+  /** Receives the script's console lines of a streamed answer, as they arrive. */
+  onLog?: (event: Extract<RunEvent, { type: "log" }>) => void;
 }
 
 /**
- * Posts one run to the route and reads the answer. Uses `node:http` without timeouts:
- * a script may legitimately run for a long time, and a run is never retried.
+ * Posts one run to the route and reads the answer: one JSON document, or a stream of
+ * JSON lines ending with the run's answer. Uses `node:http` without timeouts: a script may
+ * legitimately run for a long time, and a run is never retried.
  */
-export function postRun({ url, token, body, signal }: PostRunOptions): Promise<RunResponse> {
+export function postRun({ url, token, body, signal, onLog }: PostRunOptions): Promise<RunResponse> {
   const payload = JSON.stringify(body);
   const target = new URL(ROUTE_PATH, url);
   return new Promise((resolve, reject) => {
@@ -38,33 +43,69 @@ export function postRun({ url, token, body, signal }: PostRunOptions): Promise<R
     });
     request.on("error", reject);
     request.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("error", reject);
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (response.headers[RESPONSE_MARKER_HEADER] !== "1") {
-          const hung = unmarkedFailure(response.statusCode ?? 0, text);
-          if (hung) {
-            resolve(hung);
-            return;
-          }
-          reject(
-            new UsageError(
-              `The dev server answered ${response.statusCode} for ${ROUTE_PATH} without worker-run's marker, so the request did not reach workerRun()'s dispatcher. Is workerRun() in the plugins of this worker's Vite config?`,
-            ),
-          );
-          return;
-        }
+      if (response.headers[RESPONSE_MARKER_HEADER] !== "1") {
+        readAll(response).then((text) => {
+          const failure = unmarkedFailure(response.statusCode ?? 0, text);
+          if (failure) resolve(failure);
+          else
+            reject(
+              new UsageError(
+                `The dev server answered ${response.statusCode} for ${ROUTE_PATH} without worker-run's marker, so the request did not reach workerRun()'s dispatcher. Is workerRun() in the plugins of this worker's Vite config?`,
+              ),
+            );
+        }, reject);
+        return;
+      }
+      if (response.headers["content-type"]?.startsWith(STREAM_CONTENT_TYPE)) {
+        readEvents(response, onLog).then(resolve, reject);
+        return;
+      }
+      readAll(response).then((text) => {
         try {
           resolve(JSON.parse(text) as RunResponse);
         } catch {
           reject(new Error(`The route answered ${response.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
         }
-      });
+      }, reject);
     });
     request.end(payload);
   });
+}
+
+async function readAll(response: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads JSON lines until the `done` event; a stream that stops before it is a failed run. */
+async function readEvents(
+  response: http.IncomingMessage,
+  onLog: PostRunOptions["onLog"],
+): Promise<RunResponse> {
+  let pending = "";
+  for await (const chunk of response.setEncoding("utf8")) {
+    pending += chunk as string;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) !== -1) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as RunEvent;
+      if (event.type === "done") return event.response;
+      if (event.type === "log") onLog?.(event);
+    }
+  }
+  return {
+    ok: false,
+    kind: "run",
+    error: {
+      name: "Error",
+      message:
+        "The run's answer ended before the script finished: the dev server or workerd went away, or workerd cancelled the script as hung (it awaited something nothing will ever settle).",
+    },
+  };
 }
 
 /**

@@ -9,12 +9,20 @@ export function formatJsonOutcome(outcome: RunOutcome): string {
   const document = outcome.ok
     ? { ok: true, result: outcome.result ?? null }
     : { ok: false, error: outcome.error };
-  return JSON.stringify(document);
+  return escapeC1(JSON.stringify(document));
 }
 
 /** The result, readably, for stdout; empty when the script returned nothing. */
 export function formatResult(result: unknown): string {
-  return result === undefined ? "" : JSON.stringify(result, null, 2);
+  return result === undefined ? "" : escapeC1(JSON.stringify(result, null, 2));
+}
+
+/**
+ * JSON escapes C0 controls but not DEL and C1 (U+007F–U+009F), which some terminals act on
+ * (U+009B is a one-byte CSI). Escaped, the text is the same JSON and inert on a terminal.
+ */
+function escapeC1(json: string): string {
+  return json.replace(/[\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The closing status line for stderr: what ran, how it ended, how long it took. */

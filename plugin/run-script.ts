@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ABORT_GRACE_MS, type FailureKind, type RunResponse, type SerializedError } from "../shared/protocol.js";
+import { findRunningServer } from "./attach.js";
 import { startDevServer, type StartedServer } from "./dev-server.js";
 import { createLauncherLogger } from "./launcher-logger.js";
 import { postRun } from "./post-run.js";
-import { PROCESS_OUTPUT, type ScriptOutput } from "./script-output.js";
+import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
 import { resolveScriptPath } from "./script-path.js";
 import { suggestScript } from "./suggest-script.js";
 import { UsageError } from "./usage-error.js";
@@ -25,6 +26,11 @@ export interface RunScriptOptions {
   /** Abort the script after this many seconds (its `signal` fires first). */
   timeout?: number;
   /**
+   * Run in a `vite dev` of the same project that is already running, if there is one.
+   * Default: true. False always starts a fresh server (`--no-attach`).
+   */
+  attach?: boolean;
+  /**
    * Cancels the run: the script's `signal` is aborted, it gets a moment to clean up, then
    * the server closes. A reason of "SIGTERM" picks exit code 143; anything else 130.
    */
@@ -33,6 +39,12 @@ export interface RunScriptOptions {
   cwd?: string;
   /** Where the script's console output goes. Default: this process's stdout and stderr. */
   output?: ScriptOutput;
+  /**
+   * Pass the script's console lines on exactly as written. Default: false, terminal escape
+   * sequences and control characters are removed, so a script's text cannot drive the
+   * terminal it is printed on.
+   */
+  rawLogs?: boolean;
   /** Called with short progress notes ("starting the dev server"). */
   onStatus?: (message: string) => void;
 }
@@ -71,13 +83,22 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
   }
   if (options.signal?.aborted) return interrupted(options.signal.reason);
+  const configFile = options.config === undefined ? undefined : path.resolve(cwd, options.config);
+
+  if (options.attach !== false) {
+    const running = await findRunningServer(root, configFile);
+    if (running) {
+      options.onStatus?.(`Running in the dev server at ${running.url} (pid ${running.pid}).`);
+      return runOnServer(running, script.path, options);
+    }
+  }
 
   let server: StartedServer | undefined;
   try {
     options.onStatus?.("Starting the dev server…");
     server = await startDevServer({
       root,
-      configFile: options.config === undefined ? undefined : path.resolve(cwd, options.config),
+      configFile,
       mode: options.mode ?? "development",
       logger: createLauncherLogger(options.output ?? PROCESS_OUTPUT),
     });
@@ -92,16 +113,22 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
 }
 
 /** Posts the run and waits for its answer, turning a cancel or a lost timeout into an outcome. */
-async function runOnServer(server: StartedServer, scriptPath: string, options: RunScriptOptions): Promise<RunOutcome> {
+async function runOnServer(
+  server: { url: string; token: string },
+  scriptPath: string,
+  options: RunScriptOptions,
+): Promise<RunOutcome> {
   const timeoutMs = options.timeout === undefined ? undefined : Math.round(options.timeout * 1000);
   const runId = randomUUID();
   const connection = new AbortController();
   const started = performance.now();
+  const output = options.output ?? PROCESS_OUTPUT;
   const answer = postRun({
     url: server.url,
     token: server.token,
-    body: { script: scriptPath, args: options.args ?? [], timeoutMs, runId },
+    body: { script: scriptPath, args: options.args ?? [], timeoutMs, runId, stream: true },
     signal: connection.signal,
+    onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
   });
   answer.catch(() => {}); // Raced below; a rejection after a cancel is expected.
 

@@ -1,3 +1,5 @@
+import { CONSOLE_REGISTRY_KEY } from "../shared/protocol.js";
+
 /** Which stream a console method writes to, as Node's console does. */
 export type LogStream = "stdout" | "stderr";
 
@@ -12,42 +14,32 @@ const METHODS: Record<string, LogStream> = {
   error: "stderr",
 };
 
-interface CaptureState {
-  sink: LogSink | undefined;
-}
+type ConsoleLookup = (nonce: string) => Console | undefined;
 
-// On globalThis, so that a re-evaluated copy of this module (HMR of the entry) finds the
-// patch already installed instead of wrapping the console a second time.
-const STATE_KEY = Symbol.for("vite-plugin-worker-run.console-capture");
-
-function installOnce(): CaptureState {
-  const global = globalThis as unknown as Record<symbol, CaptureState | undefined>;
-  const existing = global[STATE_KEY];
-  if (existing) return existing;
-  const state: CaptureState = { sink: undefined };
-  const target = console as unknown as Record<string, (...args: unknown[]) => void>;
-  for (const [method, stream] of Object.entries(METHODS)) {
-    const original = target[method]!.bind(console);
-    target[method] = (...args: unknown[]) => {
-      if (state.sink) state.sink(stream, formatArgs(args));
-      else original(...args);
-    };
-  }
-  global[STATE_KEY] = state;
-  return state;
+// On globalThis (not module state), so every copy of this module, and the script modules
+// themselves, share one registry.
+function registry(): Map<string, Console> {
+  const global = globalThis as unknown as Record<symbol, ConsoleLookup & { consoles?: Map<string, Console> }>;
+  const key = Symbol.for(CONSOLE_REGISTRY_KEY);
+  const existing = global[key];
+  if (existing?.consoles) return existing.consoles;
+  const consoles = new Map<string, Console>();
+  global[key] = Object.assign((nonce: string) => consoles.get(nonce), { consoles });
+  return consoles;
 }
 
 /**
- * Sends every console call to `sink` instead of the terminal until the returned function
- * is called. One capture at a time per isolate: the dispatcher runs scripts one after the
- * other, so each run's lines are its own.
+ * Opens the console of one run: log/info/debug/warn/error go to `sink`, formatted; the
+ * other methods (table, time, group…) are the real console's. Close it when the run ends.
  */
-export function captureConsole(sink: LogSink): () => void {
-  const state = installOnce();
-  state.sink = sink;
-  return () => {
-    if (state.sink === sink) state.sink = undefined;
-  };
+export function openRunConsole(nonce: string, sink: LogSink): { close(): void } {
+  const runConsole = Object.create(console) as Record<string, unknown>;
+  for (const [method, stream] of Object.entries(METHODS)) {
+    runConsole[method] = (...args: unknown[]) => sink(stream, formatArgs(args));
+  }
+  const consoles = registry();
+  consoles.set(nonce, runConsole as unknown as Console);
+  return { close: () => void consoles.delete(nonce) };
 }
 
 /** Roughly what Node prints: strings as they are, errors with their stack, the rest as JSON. */
@@ -62,7 +54,9 @@ function formatValue(value: unknown): string {
   if (typeof value === "function") return `[Function ${value.name || "(anonymous)"}]`;
   if (value === undefined || typeof value === "symbol") return String(value);
   try {
-    return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? `${inner}n` : inner)) ?? String(value);
+    return (
+      JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "bigint" ? `${inner}n` : inner)) ?? String(value)
+    );
   } catch {
     return String(value);
   }

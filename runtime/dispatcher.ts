@@ -3,13 +3,16 @@ import {
   RUN_QUERY,
   SCRIPT_ID_PREFIX,
   SCRIPT_REFUSED_MARKER,
+  STREAM_CONTENT_TYPE,
   type CancelRequest,
   type FailureKind,
   type GuardOptions,
   type RunRequest,
+  type RunEvent,
   type RunResponse,
   type SerializedError,
 } from "../shared/protocol.js";
+import { openRunConsole, type LogSink } from "./console-capture.js";
 import { checkRunRequest } from "./guard.js";
 import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
 import { findUnserializable, serializeError } from "./serialize.js";
@@ -39,14 +42,87 @@ export async function handleRunRequest(
     run?.stop("interrupted");
     return respond(200, { ok: true, result: { cancelled: run !== undefined } });
   }
+  if (body.stream) return streamRun(body, env, ctx);
+  const response = await completeRun(body, env, ctx, undefined);
+  return respond(response.ok || response.kind !== "usage" ? 200 : 400, response);
+}
+
+/**
+ * Answers at once with a stream: the script's console lines as they happen, then the end.
+ * The script runs in this request's context; the stream keeps the request open.
+ */
+function streamRun(body: RunRequest, env: unknown, ctx: ExecutionContext): Response {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const encoder = new TextEncoder();
+  // A launcher that went away must not break the run: failed writes are dropped.
+  const send = (event: RunEvent): Promise<void> =>
+    writer.write(encoder.encode(`${JSON.stringify(event)}\n`)).catch(() => {});
+  const log = createRunLog(send);
+  void (async () => {
+    const response = await completeRun(body, env, ctx, log);
+    await log.drain();
+    await send({ type: "done", response });
+    await writer.close().catch(() => {});
+  })();
+  return new Response(readable, { status: 200, headers: responseHeaders(STREAM_CONTENT_TYPE) });
+}
+
+/** The console lines of one streamed run, on their way to the stream. */
+interface RunLog {
+  sink: LogSink;
+  /** The script module has been imported: lines may now be written as they come. */
+  imported(): void;
+  /** Writes what is still queued; resolves once everything is written. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Top-level code runs inside the Cloudflare runner's Durable Object, which must not touch
+ * this request's stream (workerd then cancels the request), so lines logged while the
+ * script is imported wait in order; once the import is back in this request's context,
+ * they go out, and later lines (from the default export, which runs here) go out at once.
+ */
+function createRunLog(send: (event: RunEvent) => Promise<void>): RunLog {
+  const queued: RunEvent[] = [];
+  let direct = false;
+  let written = Promise.resolve();
+  const flush = (): void => {
+    for (const event of queued.splice(0)) {
+      const write = send(event);
+      written = written.then(() => write);
+    }
+  };
+  return {
+    sink: (stream, text) => {
+      queued.push({ type: "log", stream, text });
+      if (direct) flush();
+    },
+    imported: () => {
+      direct = true;
+      flush();
+    },
+    drain: () => {
+      flush();
+      return written;
+    },
+  };
+}
+
+/** Runs the script and turns whatever happens into the run's answer. */
+async function completeRun(
+  body: RunRequest,
+  env: unknown,
+  ctx: ExecutionContext,
+  log: RunLog | undefined,
+): Promise<RunResponse> {
   const started = Date.now();
   try {
-    const outcome = await runScript(body, env, ctx);
-    const response: RunResponse = { ...outcome, durationMs: Date.now() - started } as RunResponse;
-    return respond(outcome.ok || outcome.kind !== "usage" ? 200 : 400, response);
+    const outcome = await runScript(body, env, ctx, log);
+    return { ...outcome, durationMs: Date.now() - started } as RunResponse;
   } catch (error) {
     // Still an answer the launcher can read, never the dev server's HTML error page.
-    return respond(500, failure("run", { name: "Error", message: `worker-run could not complete the run: ${errorMessage(error)}` }));
+    return failure("run", { name: "Error", message: `worker-run could not complete the run: ${errorMessage(error)}` });
   }
 }
 
@@ -55,11 +131,20 @@ type Outcome = { ok: true; result: unknown } | { ok: false; kind: FailureKind; e
 /** Runs in progress in this isolate, by run id, so a cancel request can stop them. */
 const runsInProgress = new Map<string, RunStopper>();
 
-async function runScript(body: RunRequest, env: unknown, ctx: ExecutionContext): Promise<Outcome> {
+async function runScript(
+  body: RunRequest,
+  env: unknown,
+  ctx: ExecutionContext,
+  log: RunLog | undefined,
+): Promise<Outcome> {
   const stopper = createRunStopper(body.timeoutMs);
   if (body.runId) runsInProgress.set(body.runId, stopper);
+  // Names this run's instance of the script module, and its console.
+  const nonce = crypto.randomUUID();
+  const runConsole = log ? openRunConsole(nonce, log.sink) : undefined;
   try {
-    const outcome = await Promise.race([callScript(body, { env, args: body.args, ctx, signal: stopper.signal }), stopper.stopped]).catch(
+    const context = { env, args: body.args, ctx, signal: stopper.signal };
+    const outcome = await Promise.race([callScript(body, nonce, context, log), stopper.stopped]).catch(
       (error: unknown) => {
         if (error instanceof RunStopped) return undefined;
         throw error;
@@ -78,6 +163,7 @@ async function runScript(body: RunRequest, env: unknown, ctx: ExecutionContext):
     return outcome!;
   } finally {
     stopper.dispose();
+    runConsole?.close();
     if (body.runId) runsInProgress.delete(body.runId);
   }
 }
@@ -89,8 +175,14 @@ interface ScriptContextValue {
   signal: AbortSignal;
 }
 
-async function callScript(body: RunRequest, context: ScriptContextValue): Promise<Outcome> {
-  const loaded = await importScript(body.script);
+async function callScript(
+  body: RunRequest,
+  nonce: string,
+  context: ScriptContextValue,
+  log: RunLog | undefined,
+): Promise<Outcome> {
+  const loaded = await importScript(body.script, nonce);
+  log?.imported();
   if (!loaded.ok) return loaded;
   const { module } = loaded;
   if (!("default" in module) || module.default === undefined) {
@@ -122,11 +214,11 @@ async function callScript(body: RunRequest, context: ScriptContextValue): Promis
 
 type Loaded = { ok: true; module: Record<string, unknown> } | Extract<Outcome, { ok: false }>;
 
-async function importScript(script: string): Promise<Loaded> {
+async function importScript(script: string, nonce: string): Promise<Loaded> {
   try {
     // Goes through Vite's module runner: the plugin canonicalises and checks the path,
     // then the user's own pipeline compiles the file.
-    const id = `${SCRIPT_ID_PREFIX}${crypto.randomUUID()}/${encodeURIComponent(script)}`;
+    const id = `${SCRIPT_ID_PREFIX}${nonce}/${encodeURIComponent(script)}`;
     const module = (await import(/* @vite-ignore */ id)) as Record<
       string,
       unknown
@@ -151,7 +243,7 @@ function parseBody(input: unknown): RunRequest | CancelRequest {
     if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
     return { cancel: input.cancel };
   }
-  const { script, args, timeoutMs, runId } = input;
+  const { script, args, timeoutMs, runId, stream } = input;
   if (typeof script !== "string" || script === "") throw new TypeError('"script" must be a non-empty string.');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw new TypeError('"args" must be an array of strings.');
@@ -160,7 +252,8 @@ function parseBody(input: unknown): RunRequest | CancelRequest {
     throw new TypeError('"timeoutMs" must be a non-negative number.');
   }
   if (runId !== undefined && typeof runId !== "string") throw new TypeError('"runId" must be a string.');
-  return { script, args, timeoutMs, runId };
+  if (stream !== undefined && typeof stream !== "boolean") throw new TypeError('"stream" must be a boolean.');
+  return { script, args, timeoutMs, runId, stream };
 }
 
 function failure(kind: FailureKind, error: SerializedError): Extract<Outcome, { ok: false }> {
@@ -180,14 +273,11 @@ function withoutRunQuery(error: SerializedError): SerializedError {
 }
 
 function respond(status: number, body: RunResponse | Outcome): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      "content-type": "application/json; charset=utf-8",
-      "cache-control": "no-store",
-      [RESPONSE_MARKER_HEADER]: "1",
-    },
-  });
+  return new Response(JSON.stringify(body), { status, headers: responseHeaders("application/json; charset=utf-8") });
+}
+
+function responseHeaders(contentType: string): HeadersInit {
+  return { "content-type": contentType, "cache-control": "no-store", [RESPONSE_MARKER_HEADER]: "1" };
 }
 
 function describeType(value: unknown): string {

@@ -15,6 +15,14 @@ export const RESPONSE_MARKER_HEADER = "x-worker-run";
 /** The query that tells one run's instance of a script module from another's. */
 export const RUN_QUERY = "worker-run";
 
+/**
+ * `Symbol.for` key of the global through which a script module finds its run's console.
+ * The plugin prepends `const console = globalThis[Symbol.for(KEY)]?.(nonce) ?? globalThis.console;`
+ * to each run's instance of the script module, so a script's own console calls reach its own
+ * run even when runs overlap; the app's modules keep the real console.
+ */
+export const CONSOLE_REGISTRY_KEY = "vite-plugin-worker-run.run-console";
+
 /** Prefix of this package's virtual module ids (resolved ids start with `\0`). */
 export const VIRTUAL_PREFIX = "virtual:worker-run/";
 
@@ -62,7 +70,21 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Names the run, so that a {@link CancelRequest} can reach it. */
   runId?: string;
+  /**
+   * Answer as a stream of {@link RunEvent} lines (`application/x-ndjson`) that carries the
+   * script's console output while it runs. Without it: one {@link RunResponse} JSON document,
+   * and the script's console goes to the dev server's terminal.
+   */
+  stream?: boolean;
 }
+
+/** One line of a streamed answer: a console call of the script, or the run's end. */
+export type RunEvent =
+  | { type: "log"; stream: "stdout" | "stderr"; text: string }
+  | { type: "done"; response: RunResponse };
+
+/** Content type of a streamed answer. */
+export const STREAM_CONTENT_TYPE = "application/x-ndjson";
 
 /** The body that cancels a run in progress: its `signal` is aborted (Ctrl-C in the launcher). */
 export interface CancelRequest {

@@ -25,7 +25,13 @@ describe("parseCliArgs", () => {
       root: undefined,
       json: false,
       timeout: undefined,
+      attach: true,
     });
+  });
+
+  test("--no-attach asks for a fresh server", () => {
+    expect(parseCliArgs(["--no-attach", "src/scripts/seed.ts"])).toMatchObject({ kind: "run", attach: false });
+    expect(parseCliArgs(["src/scripts/seed.ts", "--no-attach"])).toMatchObject({ attach: true, args: ["--no-attach"] });
   });
 
   test("options before the script are read; everything after it goes to the script untouched", () => {

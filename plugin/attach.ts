@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { readRecord, recordPath, removeRecord } from "./discovery.js";
+import { postRun } from "./post-run.js";
+
+/** A dev server of this project that is already running, found through its record. */
+export interface RunningServer {
+  url: string;
+  token: string;
+  pid: number;
+}
+
+// The names Vite looks for, in its order, when no config file is given.
+const DEFAULT_CONFIG_FILES = [
+  "vite.config.js",
+  "vite.config.mjs",
+  "vite.config.ts",
+  "vite.config.cjs",
+  "vite.config.mts",
+  "vite.config.cts",
+];
+
+/** How long a running server has to confirm it knows the token. */
+const CONFIRM_TIMEOUT_MS = 3_000;
+
+/**
+ * Finds a `vite dev` of the same project (same root and config file) that runs workerRun(),
+ * and confirms it with an authenticated request that runs nothing. A record that does not
+ * hold up is removed, and the launcher starts its own server. Does not load Vite.
+ */
+export async function findRunningServer(root: string, configFile: string | undefined): Promise<RunningServer | undefined> {
+  const config = configFile ?? defaultConfigFile(root);
+  const record = readRecord(root, config);
+  if (!record) return undefined;
+  const confirmation = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
+  try {
+    // Cancelling a run that does not exist: authenticated, answered, and harmless.
+    const answer = await postRun({ url: record.url, token: record.token, body: { cancel: "" }, signal: confirmation });
+    if (answer.ok) return { url: record.url, token: record.token, pid: record.pid };
+  } catch {
+    // Not answering, or not as our dispatcher: stale.
+  }
+  removeRecord(recordPath(root, config), record.token);
+  return undefined;
+}
+
+function defaultConfigFile(root: string): string | undefined {
+  return DEFAULT_CONFIG_FILES.map((name) => path.join(root, name)).find((file) => existsSync(file));
+}
