@@ -24,13 +24,17 @@ const DEFAULT_CONFIG_FILES = [
 const CONFIRM_TIMEOUT_MS = 3_000;
 
 /**
- * Finds a `vite dev` of the same project (same root and config file) that runs workerRun(),
+ * Finds a `vite dev` of the same project (same root and config file, as {@link resolveConfigFile}
+ * gives it) that runs workerRun(),
  * and confirms it with an authenticated request that runs nothing. A record that does not
  * hold up is removed, and the launcher starts its own server. Does not load Vite.
  */
-export async function findRunningServer(root: string, configFile: string | undefined): Promise<RunningServer | undefined> {
-  const config = configFile ?? defaultConfigFile(root);
-  const record = readRecord(root, config);
+export async function findRunningServer(
+  root: string,
+  config: string | undefined,
+  mode: string,
+): Promise<RunningServer | undefined> {
+  const record = readRecord(root, config, mode);
   if (!record) return undefined;
   const confirmation = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
   try {
@@ -44,6 +48,7 @@ export async function findRunningServer(root: string, configFile: string | undef
   return undefined;
 }
 
-function defaultConfigFile(root: string): string | undefined {
-  return DEFAULT_CONFIG_FILES.map((name) => path.join(root, name)).find((file) => existsSync(file));
+/** The config file a dev server of this project uses: the one given, or the one Vite would find. */
+export function resolveConfigFile(root: string, configFile: string | undefined): string | undefined {
+  return configFile ?? DEFAULT_CONFIG_FILES.map((name) => path.join(root, name)).find((file) => existsSync(file));
 }

@@ -18,6 +18,8 @@ export interface StartServerOptions {
   configFile: string | undefined;
   mode: string;
   logger: Logger;
+  /** Write a discovery record, so that other launchers of the project run in this server. */
+  discoverable: boolean;
 }
 
 /**
@@ -38,8 +40,7 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
   );
   try {
     const api = checkPlugins(server);
-    // A server the launcher starts is its own: other launchers must not find it.
-    api.discoverable = false;
+    api.discoverable = options.discoverable;
     await server.listen();
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("Expected the dev server to report a local URL after listen().");

@@ -17,6 +17,8 @@ export interface DiscoveryRecord {
   token: string;
   root: string;
   configFile: string | null;
+  /** The Vite mode the server runs in; a launcher only uses a server of its own mode. */
+  mode: string;
 }
 
 const MAX_RECORD_BYTES = 4096;
@@ -70,11 +72,13 @@ export function removeRecord(file: string, token: string): void {
  * same project, and a live process. A record that fails only because its process is gone is
  * removed. The caller still confirms it with an authenticated request before use.
  */
-export function readRecord(root: string, configFile: string | undefined): DiscoveryRecord | undefined {
+export function readRecord(root: string, configFile: string | undefined, mode: string): DiscoveryRecord | undefined {
   const file = recordPath(root, configFile);
   if (!isPrivate(path.dirname(file), "directory")) return undefined;
   const record = readRecordFile(file);
-  if (!record || record.root !== root || record.configFile !== (configFile ?? null)) return undefined;
+  if (!record || record.root !== root || record.configFile !== (configFile ?? null) || record.mode !== mode) {
+    return undefined;
+  }
   if (!isAlive(record.pid)) {
     removeRecord(file, record.token);
     return undefined;
@@ -96,15 +100,16 @@ export function parseRecord(input: unknown): DiscoveryRecord | undefined {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
   const record = input as Record<string, unknown>;
   const keys = Object.keys(record).sort().join(",");
-  if (keys !== "configFile,pid,root,token,url,version") return undefined;
-  const { version, pid, url, token, root, configFile } = record;
+  if (keys !== "configFile,mode,pid,root,token,url,version") return undefined;
+  const { version, pid, url, token, root, configFile, mode } = record;
   if (version !== 1) return undefined;
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return undefined;
   if (typeof url !== "string" || !LOOPBACK_URL_RE.test(url)) return undefined;
   if (typeof token !== "string" || !TOKEN_RE.test(token)) return undefined;
   if (typeof root !== "string" || !path.isAbsolute(root)) return undefined;
   if (configFile !== null && (typeof configFile !== "string" || !path.isAbsolute(configFile))) return undefined;
-  return { version, pid, url, token, root, configFile };
+  if (typeof mode !== "string" || mode === "") return undefined;
+  return { version, pid, url, token, root, configFile, mode };
 }
 
 function isPrivate(file: string, kind: "file" | "directory"): boolean {
@@ -119,7 +124,8 @@ function isPrivate(file: string, kind: "file" | "directory"): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this user with that pid exists. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -168,7 +168,9 @@ function isLoopbackHost(host: string | boolean | undefined): boolean {
 /** Writes this server's discovery record; returns its path, or undefined when it cannot. */
 function advertise(address: string | AddressInfo | null, config: ResolvedConfig, token: string): string | undefined {
   if (!address || typeof address === "string") return undefined;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // A server on every interface (allowNetwork) is reached on loopback all the same.
+  const ip = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
+  const host = ip.includes(":") ? `[${ip}]` : ip;
   const url = `http://${host}:${address.port}/`;
   try {
     return writeRecord({
@@ -178,6 +180,7 @@ function advertise(address: string | AddressInfo | null, config: ResolvedConfig,
       token,
       root: config.root,
       configFile: config.configFile ?? null,
+      mode: config.mode,
     });
   } catch (error) {
     config.logger.warn(

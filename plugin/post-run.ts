@@ -8,6 +8,7 @@ import {
   type RunEvent,
   type RunRequest,
   type RunResponse,
+  type StatusRequest,
 } from "../shared/protocol.js";
 import { UsageError } from "./usage-error.js";
 
@@ -15,7 +16,7 @@ export interface PostRunOptions {
   /** The dev server's base URL (`http://127.0.0.1:5173/`). */
   url: string;
   token: string;
-  body: RunRequest | CancelRequest;
+  body: RunRequest | CancelRequest | StatusRequest;
   /** Aborting it tears the request down. */
   signal: AbortSignal;
   /** Receives the script's console lines of a streamed answer, as they arrive. */

@@ -1,13 +1,20 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ABORT_GRACE_MS, type FailureKind, type RunResponse, type SerializedError } from "../shared/protocol.js";
-import { findRunningServer } from "./attach.js";
+import {
+  ABORT_GRACE_MS,
+  type FailureKind,
+  type RunResponse,
+  type SerializedError,
+  type ServerStatus,
+} from "../shared/protocol.js";
+import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
 import { startDevServer, type StartedServer } from "./dev-server.js";
 import { createLauncherLogger } from "./launcher-logger.js";
 import { postRun } from "./post-run.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
 import { resolveScriptPath } from "./script-path.js";
+import { tryStartLock, type StartLock } from "./start-lock.js";
 import { suggestScript } from "./suggest-script.js";
 import { UsageError } from "./usage-error.js";
 
@@ -83,14 +90,18 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
   }
   if (options.signal?.aborted) return interrupted(options.signal.reason);
-  const configFile = options.config === undefined ? undefined : path.resolve(cwd, options.config);
+  const mode = options.mode ?? "development";
+  const configFile = resolveConfigFile(root, options.config === undefined ? undefined : path.resolve(cwd, options.config));
 
+  let lock: StartLock | undefined;
   if (options.attach !== false) {
-    const running = await findRunningServer(root, configFile);
-    if (running) {
-      options.onStatus?.(`Running in the dev server at ${running.url} (pid ${running.pid}).`);
-      return runOnServer(running, script.path, options);
+    const found = await findOrClaimServer(root, configFile, mode, options);
+    if (found === "interrupted") return interrupted(options.signal?.reason);
+    if ("url" in found) {
+      options.onStatus?.(`Running in the dev server at ${found.url} (pid ${found.pid}).`);
+      return runOnServer(found, script.path, options);
     }
+    lock = found.lock;
   }
 
   let server: StartedServer | undefined;
@@ -99,16 +110,74 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     server = await startDevServer({
       root,
       configFile,
-      mode: options.mode ?? "development",
+      mode,
       logger: createLauncherLogger(options.output ?? PROCESS_OUTPUT),
+      // Holding the start lock, this server is the project's shared one until it closes.
+      discoverable: lock !== undefined,
     });
     if (options.signal?.aborted) return interrupted(options.signal.reason);
-    return await runOnServer(server, script.path, options);
+    const outcome = await runOnServer(server, script.path, options);
+    if (lock) await waitUntilIdle(server, options);
+    return outcome;
   } catch (error) {
     if (error instanceof UsageError) return failure("usage", error.name, error.message);
     throw error;
   } finally {
     await server?.close();
+    lock?.release();
+  }
+}
+
+/** How long to wait for another launcher to start the project's dev server. */
+const START_WAIT_MS = 120_000;
+const POLL_MS = 100;
+
+/**
+ * A running server of the project, or the start lock (this launcher starts the server and
+ * shares it), waiting while another launcher holds the lock and is starting one.
+ */
+async function findOrClaimServer(
+  root: string,
+  configFile: string | undefined,
+  mode: string,
+  options: RunScriptOptions,
+): Promise<RunningServer | { lock: StartLock | undefined } | "interrupted"> {
+  const deadline = Date.now() + START_WAIT_MS;
+  let said = false;
+  for (;;) {
+    const running = await findRunningServer(root, configFile, mode);
+    if (running) return running;
+    const lock = tryStartLock(root, configFile);
+    if (lock) return { lock };
+    if (Date.now() > deadline) return { lock: undefined }; // Start an unshared one rather than wait forever.
+    if (!said) options.onStatus?.("Waiting for another worker-run of this project to start its dev server…");
+    said = true;
+    await sleep(POLL_MS);
+    if (options.signal?.aborted) return "interrupted";
+  }
+}
+
+/** Milliseconds without requests after which a shared server may close. */
+const IDLE_MS = 100;
+
+/** Keeps a shared server up while other launchers' runs are in progress in it. */
+async function waitUntilIdle(server: StartedServer, options: RunScriptOptions): Promise<void> {
+  let said = false;
+  while (!options.signal?.aborted) {
+    const answer = await postRun({
+      url: server.url,
+      token: server.token,
+      body: { status: true },
+      signal: AbortSignal.timeout(5_000),
+    }).catch(() => undefined);
+    if (!answer?.ok) return;
+    const status = answer.result as ServerStatus;
+    if (status.runs === 0 && status.idleMs >= IDLE_MS) return;
+    if (status.runs > 0 && !said) {
+      options.onStatus?.(`Waiting for ${status.runs} other run(s) in this dev server to finish before closing it…`);
+      said = true;
+    }
+    await sleep(POLL_MS);
   }
 }
 

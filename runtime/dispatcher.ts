@@ -11,6 +11,8 @@ import {
   type RunEvent,
   type RunResponse,
   type SerializedError,
+  type ServerStatus,
+  type StatusRequest,
 } from "../shared/protocol.js";
 import { openRunConsole, type LogSink } from "./console-capture.js";
 import { checkRunRequest } from "./guard.js";
@@ -31,12 +33,18 @@ export async function handleRunRequest(
   if (refusal) {
     return respond(refusal.status, failure("forbidden", { name: "Forbidden", message: refusal.message }));
   }
-  let body: RunRequest | CancelRequest;
+  let body: RunRequest | CancelRequest | StatusRequest;
   try {
     body = parseBody(await request.json());
   } catch (error) {
     return respond(400, failure("usage", { name: "BadRequest", message: errorMessage(error) }));
   }
+  if ("status" in body) {
+    // Asking is not activity: the asker waits for the others to go quiet.
+    const status: ServerStatus = { runs: runsInProgress.size, idleMs: Date.now() - lastActivity };
+    return respond(200, { ok: true, result: status });
+  }
+  lastActivity = Date.now();
   if ("cancel" in body) {
     const run = runsInProgress.get(body.cancel);
     run?.stop("interrupted");
@@ -130,6 +138,8 @@ type Outcome = { ok: true; result: unknown } | { ok: false; kind: FailureKind; e
 
 /** Runs in progress in this isolate, by run id, so a cancel request can stop them. */
 const runsInProgress = new Map<string, RunStopper>();
+/** When this isolate last saw an authenticated request or the end of a run. */
+let lastActivity = Date.now();
 
 async function runScript(
   body: RunRequest,
@@ -165,6 +175,7 @@ async function runScript(
     stopper.dispose();
     runConsole?.close();
     if (body.runId) runsInProgress.delete(body.runId);
+    lastActivity = Date.now();
   }
 }
 
@@ -237,8 +248,12 @@ async function importScript(script: string, nonce: string): Promise<Loaded> {
   }
 }
 
-function parseBody(input: unknown): RunRequest | CancelRequest {
+function parseBody(input: unknown): RunRequest | CancelRequest | StatusRequest {
   if (!isRecord(input)) throw new TypeError("The body must be a JSON object.");
+  if ("status" in input) {
+    if (input.status !== true) throw new TypeError('"status" must be true.');
+    return { status: true };
+  }
   if ("cancel" in input) {
     if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
     return { cancel: input.cancel };

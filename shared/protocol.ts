@@ -91,6 +91,22 @@ export interface CancelRequest {
   cancel: string;
 }
 
+/**
+ * The body that asks how busy the server's worker is, answered with {@link ServerStatus}.
+ * A launcher that started a server others may use closes it only once it is idle.
+ */
+export interface StatusRequest {
+  status: true;
+}
+
+/** What a {@link StatusRequest} gets back as `result`. */
+export interface ServerStatus {
+  /** Runs in progress. */
+  runs: number;
+  /** Milliseconds since the last authenticated request or the end of the last run. */
+  idleMs: number;
+}
+
 /** How long a script may keep running after its signal fired, to clean up. */
 export const ABORT_GRACE_MS = 2_000;
 

@@ -1,0 +1,58 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { isAlive, recordPath } from "./discovery.js";
+
+/**
+ * Who starts the dev server when several launchers of one project start at the same moment
+ * and none is running: the one that creates this lock file (next to the discovery record,
+ * in the private directory). The others wait for its record and run there, since two
+ * workerd processes on one state folder would not share Durable Object state.
+ */
+export interface StartLock {
+  release(): void;
+}
+
+/** Takes the lock, or returns undefined when a live launcher holds it. A dead holder's lock is taken over. */
+export function tryStartLock(root: string, configFile: string | undefined): StartLock | undefined {
+  const file = lockPath(root, configFile);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx", mode: 0o600 });
+      const release = (): void => {
+        if (lockHolder(file) === process.pid) rmSync(file, { force: true });
+      };
+      process.once("exit", release);
+      return {
+        release: () => {
+          process.off("exit", release);
+          release();
+        },
+      };
+    } catch {
+      const holder = lockHolder(file);
+      if (holder !== undefined && isAlive(holder)) return undefined;
+      rmSync(file, { force: true }); // Its launcher is gone.
+    }
+  }
+  return undefined;
+}
+
+/** Whether a live launcher holds the lock (it is starting, or running, a server). */
+export function isStartLocked(root: string, configFile: string | undefined): boolean {
+  const holder = lockHolder(lockPath(root, configFile));
+  return holder !== undefined && isAlive(holder);
+}
+
+function lockPath(root: string, configFile: string | undefined): string {
+  return recordPath(root, configFile).replace(/\.json$/, ".lock");
+}
+
+function lockHolder(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, "utf8"));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
