@@ -3,6 +3,7 @@ import type { LogErrorOptions, Logger, LogOptions } from "vite";
 import type { ScriptOutput } from "./script-output.js";
 
 const debug = debuglog("worker-run");
+const HUNG_REPORT_RE = /^Uncaught exception: workerd\/io\/.*detected that your Worker's code had hung/;
 
 /**
  * The Vite logger of a server the launcher starts. Miniflare forwards the worker's console
@@ -30,7 +31,9 @@ export function createLauncherLogger(output: ScriptOutput): Logger {
     },
     error(message: string, options?: LogErrorOptions) {
       if (options?.error) errorsLogged.add(options.error);
-      output.stderr(message);
+      // workerd's own report of a hung script, with a native stack; the launcher says it plainly.
+      if (HUNG_REPORT_RE.test(message)) debug("workerd: %s", message);
+      else output.stderr(message);
     },
     clearScreen() {},
     hasErrorLogged: (error) => errorsLogged.has(error),

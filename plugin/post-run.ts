@@ -104,7 +104,7 @@ async function readEvents(
     error: {
       name: "Error",
       message:
-        "The run's answer ended before the script finished: the dev server or workerd went away, or workerd cancelled the script as hung (it awaited something nothing will ever settle).",
+        "The script never finished: workerd cancelled it as hung (it awaited something that nothing will ever settle, with no timer or I/O pending), or the dev server went away. Make sure every promise the script awaits gets resolved or rejected.",
     },
   };
 }

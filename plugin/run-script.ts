@@ -9,6 +9,7 @@ import {
   type ServerStatus,
 } from "../shared/protocol.js";
 import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
+import { isAlive } from "./discovery.js";
 import { startDevServer, type StartedServer } from "./dev-server.js";
 import { createLauncherLogger } from "./launcher-logger.js";
 import { postRun } from "./post-run.js";
@@ -75,8 +76,9 @@ const EXIT_CODES: Record<FailureKind, number> = {
 const TIMEOUT_BACKSTOP_MS = 10_000;
 
 /**
- * Runs one script inside the project's worker: starts the user's dev server, posts the
- * run, closes the server. Resolves to the outcome and the exit code the CLI would use.
+ * Runs one script inside the project's worker: in the project's `vite dev` if one is running
+ * (unless `attach` is false), or else in the user's dev server started for it and closed
+ * afterwards. Resolves to the outcome and the exit code the CLI would use.
  */
 export async function runScript(options: RunScriptOptions): Promise<RunOutcome> {
   const cwd = options.cwd ?? process.cwd();
@@ -94,18 +96,17 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   const configFile = resolveConfigFile(root, options.config === undefined ? undefined : path.resolve(cwd, options.config));
 
   let lock: StartLock | undefined;
-  if (options.attach !== false) {
-    const found = await findOrClaimServer(root, configFile, mode, options);
-    if (found === "interrupted") return interrupted(options.signal?.reason);
-    if ("url" in found) {
-      options.onStatus?.(`Running in the dev server at ${found.url} (pid ${found.pid}).`);
-      return runOnServer(found, script.path, options);
-    }
-    lock = found.lock;
-  }
-
   let server: StartedServer | undefined;
   try {
+    if (options.attach !== false) {
+      const found = await findOrClaimServer(root, configFile, mode, options);
+      if (found === "interrupted") return interrupted(options.signal?.reason);
+      if ("url" in found) {
+        options.onStatus?.(`Running in the dev server at ${found.url} (pid ${found.pid}).`);
+        return await runOnServer(found, script.path, options);
+      }
+      lock = found.lock;
+    }
     options.onStatus?.("Starting the dev server…");
     server = await startDevServer({
       root,
@@ -114,6 +115,9 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
       logger: createLauncherLogger(options.output ?? PROCESS_OUTPUT),
       // Holding the start lock, this server is the project's shared one until it closes.
       discoverable: lock !== undefined,
+    }).catch((error: unknown) => {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`The dev server of ${root} could not start: ${errorMessage(error)}`);
     });
     if (options.signal?.aborted) return interrupted(options.signal.reason);
     const outcome = await runOnServer(server, script.path, options);
@@ -172,9 +176,11 @@ async function waitUntilIdle(server: StartedServer, options: RunScriptOptions): 
     }).catch(() => undefined);
     if (!answer?.ok) return;
     const status = answer.result as ServerStatus;
-    if (status.runs === 0 && status.idleMs >= IDLE_MS) return;
-    if (status.runs > 0 && !said) {
-      options.onStatus?.(`Waiting for ${status.runs} other run(s) in this dev server to finish before closing it…`);
+    // Runs of launchers that are gone (cancelled as hung, killed) will never finish.
+    const others = status.runs.filter((run) => run.owner !== undefined && run.owner !== process.pid && isAlive(run.owner));
+    if (others.length === 0 && status.idleMs >= IDLE_MS) return;
+    if (others.length > 0 && !said) {
+      options.onStatus?.(`Waiting for ${others.length} other run(s) in this dev server to finish before closing it…`);
       said = true;
     }
     await sleep(POLL_MS);
@@ -195,26 +201,33 @@ async function runOnServer(
   const answer = postRun({
     url: server.url,
     token: server.token,
-    body: { script: scriptPath, args: options.args ?? [], timeoutMs, runId, stream: true },
+    body: { script: scriptPath, args: options.args ?? [], timeoutMs, runId, stream: true, owner: process.pid },
     signal: connection.signal,
     onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
   });
   answer.catch(() => {}); // Raced below; a rejection after a cancel is expected.
 
+  // Aborting `connection` (in finally) also ends the timers and listeners below, so nothing
+  // keeps the process alive after the run.
   const cancelled = new Promise<"cancelled">((resolve) => {
-    if (!options.signal) return;
-    options.signal.addEventListener("abort", () => resolve("cancelled"), { once: true });
+    options.signal?.addEventListener("abort", () => resolve("cancelled"), { once: true, signal: connection.signal });
   });
+  const waitFor = <T>(ms: number, value: T): Promise<T> =>
+    sleep(ms, value, { signal: connection.signal }).catch(() => new Promise<T>(() => {}));
   const backstop =
-    timeoutMs === undefined ? undefined : sleep(timeoutMs + ABORT_GRACE_MS + TIMEOUT_BACKSTOP_MS, "backstop" as const);
+    timeoutMs === undefined ? undefined : waitFor(timeoutMs + ABORT_GRACE_MS + TIMEOUT_BACKSTOP_MS, "backstop" as const);
   try {
-    const first = await Promise.race([answer, cancelled, ...(backstop ? [backstop] : [])]);
+    const first = await Promise.race([answer, cancelled, ...(backstop ? [backstop] : [])]).catch((error: unknown) => {
+      if (error instanceof UsageError) throw error;
+      return { lost: error };
+    });
+    if (typeof first === "object" && "lost" in first) return lostConnection(server.url, first.lost);
     if (first === "cancelled") {
       // Abort the script's signal in the worker and give it its grace period to clean up.
       await postRun({ url: server.url, token: server.token, body: { cancel: runId }, signal: connection.signal }).catch(
         () => {},
       );
-      await Promise.race([answer.catch(() => {}), sleep(ABORT_GRACE_MS + 1_000)]);
+      await Promise.race([answer.catch(() => {}), waitFor(ABORT_GRACE_MS + 1_000, undefined)]);
       return interrupted(options.signal?.reason);
     }
     if (first === "backstop") {
@@ -229,6 +242,14 @@ async function runOnServer(
 function toOutcome(response: RunResponse, durationMs: number): RunOutcome {
   if (response.ok) return { ok: true, exitCode: 0, result: response.result, durationMs };
   return { ok: false, exitCode: EXIT_CODES[response.kind], kind: response.kind, error: response.error, durationMs };
+}
+
+function lostConnection(url: string, error: unknown): RunOutcome {
+  return failure("run", "Error", `Lost the dev server at ${url} during the run (${errorMessage(error)}); the script may not have finished.`);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function failure(kind: FailureKind, name: string, message: string): RunOutcome {

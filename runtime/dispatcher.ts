@@ -41,13 +41,14 @@ export async function handleRunRequest(
   }
   if ("status" in body) {
     // Asking is not activity: the asker waits for the others to go quiet.
-    const status: ServerStatus = { runs: runsInProgress.size, idleMs: Date.now() - lastActivity };
+    const runs = [...runsInProgress].map(([id, run]) => ({ id, ...(run.owner === undefined ? {} : { owner: run.owner }) }));
+    const status: ServerStatus = { runs, idleMs: Date.now() - lastActivity };
     return respond(200, { ok: true, result: status });
   }
   lastActivity = Date.now();
   if ("cancel" in body) {
     const run = runsInProgress.get(body.cancel);
-    run?.stop("interrupted");
+    run?.stopper.stop("interrupted");
     return respond(200, { ok: true, result: { cancelled: run !== undefined } });
   }
   if (body.stream) return streamRun(body, env, ctx);
@@ -60,20 +61,34 @@ export async function handleRunRequest(
  * The script runs in this request's context; the stream keeps the request open.
  */
 function streamRun(body: RunRequest, env: unknown, ctx: ExecutionContext): Response {
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = writable.getWriter();
   const encoder = new TextEncoder();
-  // A launcher that went away must not break the run: failed writes are dropped.
-  const send = (event: RunEvent): Promise<void> =>
-    writer.write(encoder.encode(`${JSON.stringify(event)}\n`)).catch(() => {});
+  const lines: Uint8Array[] = [];
+  let ended = false;
+  let wake: () => void = () => {};
+  const send = (event: RunEvent): Promise<void> => {
+    lines.push(encoder.encode(`${JSON.stringify(event)}\n`));
+    wake();
+    return Promise.resolve();
+  };
   const log = createRunLog(send);
-  void (async () => {
+  const run = (async () => {
     const response = await completeRun(body, env, ctx, log);
     await log.drain();
     await send({ type: "done", response });
-    await writer.close().catch(() => {});
+    ended = true;
+    wake();
   })();
-  return new Response(readable, { status: 200, headers: responseHeaders(STREAM_CONTENT_TYPE) });
+  // A pull source: workerd waits on `pull` while the script runs, so a script that awaits
+  // something nothing will ever settle is still detected as hung.
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (!lines.length && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      if (lines.length) controller.enqueue(lines.shift()!);
+      else controller.close();
+    },
+  });
+  void run;
+  return new Response(stream, { status: 200, headers: responseHeaders(STREAM_CONTENT_TYPE) });
 }
 
 /** The console lines of one streamed run, on their way to the stream. */
@@ -136,8 +151,12 @@ async function completeRun(
 
 type Outcome = { ok: true; result: unknown } | { ok: false; kind: FailureKind; error: SerializedError };
 
-/** Runs in progress in this isolate, by run id, so a cancel request can stop them. */
-const runsInProgress = new Map<string, RunStopper>();
+/**
+ * Runs in progress in this isolate, by run id, so a cancel request can stop them. A run
+ * whose request workerd cancels (hung) never leaves; the status request reports its owner,
+ * whose launcher has exited by then.
+ */
+const runsInProgress = new Map<string, { stopper: RunStopper; owner: number | undefined }>();
 /** When this isolate last saw an authenticated request or the end of a run. */
 let lastActivity = Date.now();
 
@@ -148,7 +167,7 @@ async function runScript(
   log: RunLog | undefined,
 ): Promise<Outcome> {
   const stopper = createRunStopper(body.timeoutMs);
-  if (body.runId) runsInProgress.set(body.runId, stopper);
+  if (body.runId) runsInProgress.set(body.runId, { stopper, owner: body.owner });
   // Names this run's instance of the script module, and its console.
   const nonce = crypto.randomUUID();
   const runConsole = log ? openRunConsole(nonce, log.sink) : undefined;
@@ -258,7 +277,7 @@ function parseBody(input: unknown): RunRequest | CancelRequest | StatusRequest {
     if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
     return { cancel: input.cancel };
   }
-  const { script, args, timeoutMs, runId, stream } = input;
+  const { script, args, timeoutMs, runId, stream, owner } = input;
   if (typeof script !== "string" || script === "") throw new TypeError('"script" must be a non-empty string.');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw new TypeError('"args" must be an array of strings.');
@@ -268,7 +287,10 @@ function parseBody(input: unknown): RunRequest | CancelRequest | StatusRequest {
   }
   if (runId !== undefined && typeof runId !== "string") throw new TypeError('"runId" must be a string.');
   if (stream !== undefined && typeof stream !== "boolean") throw new TypeError('"stream" must be a boolean.');
-  return { script, args, timeoutMs, runId, stream };
+  if (owner !== undefined && !(typeof owner === "number" && Number.isInteger(owner))) {
+    throw new TypeError('"owner" must be a process id.');
+  }
+  return { script, args, timeoutMs, runId, stream, owner };
 }
 
 function failure(kind: FailureKind, error: SerializedError): Extract<Outcome, { ok: false }> {

@@ -70,6 +70,8 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Names the run, so that a {@link CancelRequest} can reach it. */
   runId?: string;
+  /** The launcher's process id, so that a launcher sharing its server knows whose runs are live. */
+  owner?: number;
   /**
    * Answer as a stream of {@link RunEvent} lines (`application/x-ndjson`) that carries the
    * script's console output while it runs. Without it: one {@link RunResponse} JSON document,
@@ -101,8 +103,8 @@ export interface StatusRequest {
 
 /** What a {@link StatusRequest} gets back as `result`. */
 export interface ServerStatus {
-  /** Runs in progress. */
-  runs: number;
+  /** Runs in progress, with the process id of the launcher that asked for each (if it said). */
+  runs: { id: string; owner?: number }[];
   /** Milliseconds since the last authenticated request or the end of the last run. */
   idleMs: number;
 }
