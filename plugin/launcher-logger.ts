@@ -7,9 +7,10 @@ const HUNG_REPORT_RE = /^Uncaught exception: workerd\/io\/.*detected that your W
 
 /**
  * The Vite logger of a server the launcher starts. Miniflare forwards the worker's console
- * through the Vite logger without options (`info` for log/info/debug, `warn`, `error`),
- * so those go to the script's output; Vite's own timestamped chatter (dependency
- * optimisation, reloads) is kept out of it and shown only with NODE_DEBUG=worker-run.
+ * (the app's modules; the script's own lines come over the route) through the Vite logger
+ * without options (`info` for log/info/debug, `warn`, `error`), so those go to the
+ * launcher's stdout and stderr; Vite's own chatter (dependency optimisation, reloads) is
+ * kept out of them and shown only with NODE_DEBUG=worker-run.
  */
 export function createLauncherLogger(output: ScriptOutput): Logger {
   const warned = new Set<string>();
@@ -17,7 +18,9 @@ export function createLauncherLogger(output: ScriptOutput): Logger {
   const logger: Logger = {
     hasWarned: false,
     info(message: string, options?: LogOptions) {
-      if (options?.timestamp || options?.environment) debug("vite: %s", message);
+      // Vite's own chatter: timestamped messages, and the module runner inside workerd, whose
+      // console.debug("[vite] hot updated: …") arrives here like any worker log.
+      if (options?.timestamp || options?.environment || message.startsWith("[vite] ")) debug("vite: %s", message);
       else output.stdout(message);
     },
     warn(message: string) {

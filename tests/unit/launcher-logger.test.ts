@@ -58,3 +58,11 @@ describe("createLauncherLogger", () => {
     expect(output).toMatchObject({ out: [], err: [] });
   });
 });
+
+test("the module runner's '[vite] …' lines from inside workerd are Vite's chatter, not the script's output", () => {
+  const output = recorder();
+  const logger = createLauncherLogger(output);
+  logger.info("[vite] hot updated: virtual:cloudflare/worker-entry");
+  logger.info("an app log line");
+  expect(output.out).toEqual(["an app log line"]);
+});
