@@ -39,7 +39,8 @@ export async function findRunningServer(
   const confirmation = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
   try {
     // Cancelling a run that does not exist: authenticated, answered, and harmless.
-    const answer = await postRun({ url: record.url, token: record.token, body: { cancel: "" }, signal: confirmation });
+    const body = { cancel: "", owner: process.pid };
+    const answer = await postRun({ url: record.url, token: record.token, body, signal: confirmation });
     if (answer.ok) return { url: record.url, token: record.token, pid: record.pid };
   } catch {
     // Not answering, or not as our dispatcher: stale.

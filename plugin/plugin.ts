@@ -1,7 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { Plugin, ResolvedConfig } from "vite";
-import { RUN_QUERY, SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
+import { RUN_ENDED_EVENT, RUN_QUERY, SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
 import { removeRecord, writeRecord } from "./discovery.js";
+import { forgetRunModule } from "./forget-run-module.js";
 import { refuseAbsoluteFormTarget } from "./route-middleware.js";
 import { injectRunConsole } from "./run-console.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
@@ -56,6 +57,8 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]
 export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> {
   const token = createToken();
   const userEntries = new Map<string, string>();
+  /** Module ids of the script instances of runs in progress, by run nonce. */
+  const runModules = new Map<string, string>();
   let config: ResolvedConfig | undefined;
   let enabled = true;
   const api: WorkerRunApi = {
@@ -85,6 +88,15 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     configureServer(server) {
       if (!enabled) return;
       server.middlewares.use(refuseAbsoluteFormTarget);
+      for (const environment of Object.values(server.environments)) {
+        if (environment.config.consumer !== "server") continue;
+        environment.hot.on(RUN_ENDED_EVENT, (data: { nonce?: unknown }) => {
+          const id = typeof data?.nonce === "string" ? runModules.get(data.nonce) : undefined;
+          if (!id) return;
+          runModules.delete(data.nonce as string);
+          forgetRunModule(environment.moduleGraph, id);
+        });
+      }
       const { httpServer } = server;
       httpServer?.once("listening", () => {
         if (!api.discoverable) return;
@@ -106,7 +118,10 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           return RESOLVED_ENTRY_ID;
         }
         if (source.startsWith(SCRIPT_ID_PREFIX) && config) {
-          return resolveScriptId(config.root, source.slice(SCRIPT_ID_PREFIX.length));
+          const id = resolveScriptId(config.root, source.slice(SCRIPT_ID_PREFIX.length));
+          const nonce = RUN_INSTANCE_RE.exec(id)?.[1];
+          if (nonce) runModules.set(nonce, id);
+          return id;
         }
         return null;
       },

@@ -10,12 +10,12 @@ import {
 } from "../shared/protocol.js";
 import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
 import { isAlive } from "./discovery.js";
-import { startDevServer, type StartedServer } from "./dev-server.js";
+import type { StartedServer } from "./dev-server.js";
 import { createLauncherLogger } from "./launcher-logger.js";
 import { postRun } from "./post-run.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
 import { resolveScriptPath } from "./script-path.js";
-import { tryStartLock, type StartLock } from "./start-lock.js";
+import { countWaiting, markWaiting, tryStartLock, type StartLock } from "./start-lock.js";
 import { suggestScript } from "./suggest-script.js";
 import { UsageError } from "./usage-error.js";
 
@@ -108,6 +108,8 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
       lock = found.lock;
     }
     options.onStatus?.("Starting the dev server…");
+    // Loaded only here: attaching to a running server needs none of it.
+    const { startDevServer } = await import("./dev-server.js");
     server = await startDevServer({
       root,
       configFile,
@@ -121,7 +123,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     });
     if (options.signal?.aborted) return interrupted(options.signal.reason);
     const outcome = await runOnServer(server, script.path, options);
-    if (lock) await waitUntilIdle(server, options);
+    if (lock) await waitUntilIdle(server, root, configFile, options);
     return outcome;
   } catch (error) {
     if (error instanceof UsageError) return failure("usage", error.name, error.message);
@@ -147,17 +149,24 @@ async function findOrClaimServer(
   options: RunScriptOptions,
 ): Promise<RunningServer | { lock: StartLock | undefined } | "interrupted"> {
   const deadline = Date.now() + START_WAIT_MS;
+  // Marked from the start, so a launcher that shares its server does not close it between
+  // this launcher's first look and its run (its confirmation request covers the rest).
+  const waiting = markWaiting(root, configFile);
   let said = false;
-  for (;;) {
-    const running = await findRunningServer(root, configFile, mode);
-    if (running) return running;
-    const lock = tryStartLock(root, configFile);
-    if (lock) return { lock };
-    if (Date.now() > deadline) return { lock: undefined }; // Start an unshared one rather than wait forever.
-    if (!said) options.onStatus?.("Waiting for another worker-run of this project to start its dev server…");
-    said = true;
-    await sleep(POLL_MS);
-    if (options.signal?.aborted) return "interrupted";
+  try {
+    for (;;) {
+      const running = await findRunningServer(root, configFile, mode);
+      if (running) return running;
+      const lock = tryStartLock(root, configFile);
+      if (lock) return { lock };
+      if (Date.now() > deadline) return { lock: undefined }; // Start an unshared one rather than wait forever.
+      if (!said) options.onStatus?.("Waiting for another worker-run of this project to start its dev server…");
+      said = true;
+      await sleep(POLL_MS);
+      if (options.signal?.aborted) return "interrupted";
+    }
+  } finally {
+    waiting.remove();
   }
 }
 
@@ -165,7 +174,12 @@ async function findOrClaimServer(
 const IDLE_MS = 100;
 
 /** Keeps a shared server up while other launchers' runs are in progress in it. */
-async function waitUntilIdle(server: StartedServer, options: RunScriptOptions): Promise<void> {
+async function waitUntilIdle(
+  server: StartedServer,
+  root: string,
+  configFile: string | undefined,
+  options: RunScriptOptions,
+): Promise<void> {
   let said = false;
   while (!options.signal?.aborted) {
     const answer = await postRun({
@@ -178,7 +192,11 @@ async function waitUntilIdle(server: StartedServer, options: RunScriptOptions): 
     const status = answer.result as ServerStatus;
     // Runs of launchers that are gone (cancelled as hung, killed) will never finish.
     const others = status.runs.filter((run) => run.owner !== undefined && run.owner !== process.pid && isAlive(run.owner));
-    if (others.length === 0 && status.idleMs >= IDLE_MS) return;
+    // Quiet: no other run, no launcher still waiting to find this server, and the last
+    // request was this launcher's own, or long enough ago that no launcher is between
+    // confirming this server and posting its run.
+    const quiet = status.lastOwner === process.pid || status.idleMs >= IDLE_MS;
+    if (others.length === 0 && quiet && countWaiting(root, configFile) === 0) return;
     if (others.length > 0 && !said) {
       options.onStatus?.(`Waiting for ${others.length} other run(s) in this dev server to finish before closing it…`);
       said = true;
@@ -224,7 +242,8 @@ async function runOnServer(
     if (typeof first === "object" && "lost" in first) return lostConnection(server.url, first.lost);
     if (first === "cancelled") {
       // Abort the script's signal in the worker and give it its grace period to clean up.
-      await postRun({ url: server.url, token: server.token, body: { cancel: runId }, signal: connection.signal }).catch(
+      const cancel = { cancel: runId, owner: process.pid };
+      await postRun({ url: server.url, token: server.token, body: cancel, signal: connection.signal }).catch(
         () => {},
       );
       await Promise.race([answer.catch(() => {}), waitFor(ABORT_GRACE_MS + 1_000, undefined)]);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAlive, recordPath } from "./discovery.js";
 
@@ -54,5 +54,48 @@ function lockHolder(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Marks this launcher as waiting for the lock holder's server, so that the holder keeps
+ * its server up until the waiters have found it. Remove the mark once no longer waiting.
+ */
+export function markWaiting(root: string, configFile: string | undefined): { remove(): void } {
+  const file = `${lockPath(root, configFile)}.wait-${process.pid}`;
+  try {
+    writeFileSync(file, String(process.pid), { mode: 0o600 });
+  } catch {
+    return { remove: () => {} }; // Then the holder may close early; this launcher starts its own.
+  }
+  const remove = (): void => rmSync(file, { force: true });
+  process.once("exit", remove);
+  return {
+    remove: () => {
+      process.off("exit", remove);
+      remove();
+    },
+  };
+}
+
+/** How many live launchers are waiting for this project's server. Marks of dead ones are removed. */
+export function countWaiting(root: string, configFile: string | undefined): number {
+  const prefix = `${path.basename(lockPath(root, configFile))}.wait-`;
+  const directory = path.dirname(lockPath(root, configFile));
+  let waiting = 0;
+  for (const name of safeReaddir(directory)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) waiting++;
+    else rmSync(path.join(directory, name), { force: true });
+  }
+  return waiting;
+}
+
+function safeReaddir(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch {
+    return [];
   }
 }

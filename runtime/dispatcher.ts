@@ -1,5 +1,6 @@
 import {
   RESPONSE_MARKER_HEADER,
+  RUN_ENDED_EVENT,
   RUN_QUERY,
   SCRIPT_ID_PREFIX,
   SCRIPT_REFUSED_MARKER,
@@ -42,10 +43,14 @@ export async function handleRunRequest(
   if ("status" in body) {
     // Asking is not activity: the asker waits for the others to go quiet.
     const runs = [...runsInProgress].map(([id, run]) => ({ id, ...(run.owner === undefined ? {} : { owner: run.owner }) }));
-    const status: ServerStatus = { runs, idleMs: Date.now() - lastActivity };
+    const status: ServerStatus = {
+      runs,
+      idleMs: Date.now() - lastActivity.at,
+      ...(lastActivity.owner === undefined ? {} : { lastOwner: lastActivity.owner }),
+    };
     return respond(200, { ok: true, result: status });
   }
-  lastActivity = Date.now();
+  lastActivity = { at: Date.now(), owner: body.owner };
   if ("cancel" in body) {
     const run = runsInProgress.get(body.cancel);
     run?.stopper.stop("interrupted");
@@ -157,8 +162,8 @@ type Outcome = { ok: true; result: unknown } | { ok: false; kind: FailureKind; e
  * whose launcher has exited by then.
  */
 const runsInProgress = new Map<string, { stopper: RunStopper; owner: number | undefined }>();
-/** When this isolate last saw an authenticated request or the end of a run. */
-let lastActivity = Date.now();
+/** When this isolate last saw an authenticated run or cancel request, and from which launcher. */
+let lastActivity: { at: number; owner: number | undefined } = { at: Date.now(), owner: undefined };
 
 async function runScript(
   body: RunRequest,
@@ -194,7 +199,11 @@ async function runScript(
     stopper.dispose();
     runConsole?.close();
     if (body.runId) runsInProgress.delete(body.runId);
-    lastActivity = Date.now();
+    // Vite's module runner gives this module an HMR channel to the dev server; through it the
+    // plugin drops this run's instance of the script module from the module graph.
+    (import.meta as ImportMeta & { hot?: { send(event: string, data: unknown): void } }).hot?.send(RUN_ENDED_EVENT, {
+      nonce,
+    });
   }
 }
 
@@ -275,7 +284,7 @@ function parseBody(input: unknown): RunRequest | CancelRequest | StatusRequest {
   }
   if ("cancel" in input) {
     if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
-    return { cancel: input.cancel };
+    return { cancel: input.cancel, owner: parseOwner(input.owner) };
   }
   const { script, args, timeoutMs, runId, stream, owner } = input;
   if (typeof script !== "string" || script === "") throw new TypeError('"script" must be a non-empty string.');
@@ -287,10 +296,13 @@ function parseBody(input: unknown): RunRequest | CancelRequest | StatusRequest {
   }
   if (runId !== undefined && typeof runId !== "string") throw new TypeError('"runId" must be a string.');
   if (stream !== undefined && typeof stream !== "boolean") throw new TypeError('"stream" must be a boolean.');
-  if (owner !== undefined && !(typeof owner === "number" && Number.isInteger(owner))) {
-    throw new TypeError('"owner" must be a process id.');
-  }
-  return { script, args, timeoutMs, runId, stream, owner };
+  return { script, args, timeoutMs, runId, stream, owner: parseOwner(owner) };
+}
+
+function parseOwner(owner: unknown): number | undefined {
+  if (owner === undefined) return undefined;
+  if (typeof owner === "number" && Number.isInteger(owner) && owner > 0) return owner;
+  throw new TypeError('"owner" must be a process id.');
 }
 
 function failure(kind: FailureKind, error: SerializedError): Extract<Outcome, { ok: false }> {

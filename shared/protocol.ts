@@ -23,6 +23,9 @@ export const RUN_QUERY = "worker-run";
  */
 export const CONSOLE_REGISTRY_KEY = "vite-plugin-worker-run.run-console";
 
+/** The HMR event the dispatcher sends when a run is over, with `{ nonce }`: its module instance may go. */
+export const RUN_ENDED_EVENT = "worker-run:run-ended";
+
 /** Prefix of this package's virtual module ids (resolved ids start with `\0`). */
 export const VIRTUAL_PREFIX = "virtual:worker-run/";
 
@@ -91,6 +94,8 @@ export const STREAM_CONTENT_TYPE = "application/x-ndjson";
 /** The body that cancels a run in progress: its `signal` is aborted (Ctrl-C in the launcher). */
 export interface CancelRequest {
   cancel: string;
+  /** The asking launcher's process id (see {@link ServerStatus.lastOwner}). */
+  owner?: number;
 }
 
 /**
@@ -105,8 +110,10 @@ export interface StatusRequest {
 export interface ServerStatus {
   /** Runs in progress, with the process id of the launcher that asked for each (if it said). */
   runs: { id: string; owner?: number }[];
-  /** Milliseconds since the last authenticated request or the end of the last run. */
+  /** Milliseconds since the last authenticated run or cancel request. */
   idleMs: number;
+  /** The launcher that sent that request, if it said. */
+  lastOwner?: number;
 }
 
 /** How long a script may keep running after its signal fired, to clean up. */

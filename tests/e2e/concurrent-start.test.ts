@@ -36,10 +36,10 @@ describe.each(["durable-object-sqlite", "d1-seed"])("examples/%s", (example) => 
     // Exactly one of them started a server; the others ran in it.
     expect(runs.filter((run) => run.stderr.includes("Starting the dev server…")), all).toHaveLength(1);
     expect(runs.filter((run) => run.stderr.includes("Running in the dev server at")), all).toHaveLength(2);
-    // Each saw the writes before it: the totals are 3+4+5 = 12 at the end, whatever the order.
-    const totals = runs.map((run) => seedResult(run).total).sort((a, b) => a - b);
-    expect(totals.at(-1), all).toBe(12);
-    expect(new Set(totals).size, all).toBe(3);
+    // One state: each run's total counts at least its own rows, and the last of them all 3+4+5.
+    const results = runs.map(seedResult);
+    for (const result of results) expect(result.total, all).toBeGreaterThanOrEqual(result.inserted);
+    expect(Math.max(...results.map((result) => result.total)), all).toBe(12);
 
     // A later, separate run sees all of them: nothing was written to a second, private state.
     const after = await runCli(["src/scripts/seed.ts", "1"], { cwd: project.dir });

@@ -1,0 +1,91 @@
+/**
+ * The measurements themselves: a whole process (wall time, peak RSS of its tree, its own
+ * max RSS) and the latency of plain app requests.
+ */
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { FILES } from "./project.mjs";
+import { reapGroup, sampleTreeRss, spawnGroup } from "./processes.mjs";
+
+let probeRuns = 0;
+
+/**
+ * Runs `node <args>` in `dir` to its end. Wall time: from spawn to the process's exit.
+ * `check(result)` throws when the run did not do what it should (so nothing failed is timed).
+ * With `resources`, also the peak summed RSS of its tree (sampled), and Node's own max RSS and
+ * CPU time (probe).
+ */
+export async function measureProcess(dir, args, { resources = false, check }) {
+  const probeFile = path.join(dir, `.probe-${probeRuns++}.json`);
+  const probe = resources ? [`--import=${pathToFileURL(path.join(dir, FILES.probe)).href}`] : [];
+  const started = performance.now();
+  const handle = spawnGroup(process.execPath, [...probe, ...args], { cwd: dir, env: { BENCH_PROBE_FILE: probeFile } });
+  const sampler = resources ? sampleTreeRss(handle.pid) : undefined;
+  const result = await handle.exited;
+  const peak = sampler?.stop();
+  reapGroup(handle); // A child that outlived its parent would skew the next run.
+  check(result);
+  const measurement = { wallMs: result.endedAt - started, result };
+  if (peak) {
+    measurement.treePeakBytes = peak.bytes;
+    measurement.treePeakProcesses = peak.processes;
+    const own = JSON.parse(await readFile(probeFile, "utf8"));
+    measurement.nodeMaxRssBytes = own.maxRSS * 1024;
+    measurement.nodeCpuMs = own.cpuMicros / 1000;
+  }
+  return measurement;
+}
+
+/**
+ * Throws with the process's output unless it exited 0 and printed what it should: the
+ * script's result on stdout, the attach note on stderr.
+ */
+export function expectSuccess(label, { stdoutIncludes, stderrIncludes } = {}) {
+  const expected = [
+    stdoutIncludes && { stream: "stdout", text: stdoutIncludes },
+    stderrIncludes && { stream: "stderr", text: stderrIncludes },
+  ].filter(Boolean);
+  return (result) => {
+    if (result.code === 0 && expected.every(({ stream, text }) => result[stream].includes(text))) return;
+    const wanted = expected.map(({ stream, text }) => ` ${JSON.stringify(text)} on ${stream}`).join(" and");
+    throw new Error(
+      `${label}: expected exit 0${wanted ? ` with${wanted}` : ""}, got exit ${result.code} (signal ${result.signal}).\n` +
+        `--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+    );
+  };
+}
+
+/** One GET over `agent` (keep-alive); resolves to its latency in ms, body read to the end. */
+export function timedGet(agent, url) {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (response) => {
+        response.resume();
+        response.on("error", reject).on("end", () => {
+          if (response.statusCode === 200) resolve(performance.now() - started);
+          else reject(new Error(`GET ${url} answered ${response.statusCode}.`));
+        });
+      })
+      .on("error", reject);
+  });
+}
+
+/**
+ * Latencies of GET / against each server, one request at a time, in alternating batches
+ * (the order flips every batch), so that load from elsewhere on the machine hits both alike.
+ */
+export async function alternatingLatencies(servers, { batches, batchSize }) {
+  const latencies = servers.map(() => []);
+  for (let batch = 0; batch < batches; batch++) {
+    const order = batch % 2 === 0 ? servers.keys() : [...servers.keys()].reverse();
+    for (const index of order) {
+      for (let request = 0; request < batchSize; request++) {
+        latencies[index].push(await timedGet(servers[index].agent, servers[index].url));
+      }
+    }
+  }
+  return latencies;
+}
