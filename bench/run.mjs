@@ -162,15 +162,17 @@ async function measureInProcess(dir, { attachedRuns, warmups }) {
 
 /** The server phases: overhead with both servers up, then attach against the one with workerRun(). */
 async function measureWithServers(dir, options) {
-  progress("starting vite dev with workerRun(), then without");
+  progress("starting vite dev with workerRun(), then twice without (the second one measures the noise)");
   const withPlugin = await startViteDev(dir);
   const withoutPlugin = await startViteDev(dir, FILES.floorConfig);
-  const [appWith, appWithout] = await measureAppOverhead([withPlugin, withoutPlugin], options);
+  const control = await startViteDev(dir, FILES.floorConfig);
+  const [appWith, appWithout, appControl] = await measureAppOverhead([withPlugin, withoutPlugin, control], options);
+  await stopGroup(control);
   await stopGroup(withoutPlugin);
   const attachedProcess = await measureAttachedProcess(dir, options);
   const inProcess = await measureInProcess(dir, options);
   await stopGroup(withPlugin);
-  return { appWith, appWithout, attachedProcess, inProcess };
+  return { appWith, appWithout, appControl, attachedProcess, inProcess };
 }
 
 function summarizeAll(coldVsFloor, served) {
@@ -188,6 +190,7 @@ function summarizeAll(coldVsFloor, served) {
     inProcess: summarize(served.inProcess),
     appWith: summarize(served.appWith),
     appWithout: summarize(served.appWithout),
+    appControl: summarize(served.appControl),
   };
 }
 

@@ -69,6 +69,7 @@ function measurementTable(s) {
       measurementRow("attached: runScript() in-process", s.inProcess, ms, true),
       measurementRow("app GET / without workerRun()", s.appWithout, ms, true),
       measurementRow("app GET / with workerRun()", s.appWith, ms, true),
+      measurementRow("app GET / without, second server (noise control)", s.appControl, ms, true),
     ],
   );
 }
@@ -101,6 +102,8 @@ function notes({ options, summaries: s, runs }) {
     `  At the median peak: floor ${peakBreakdown(runs.floor)}; cold ${peakBreakdown(runs.cold)}.`,
     `- Node's own max RSS and CPU time: getrusage(RUSAGE_SELF) of the Node process alone, written`,
     `  at exit by a preloaded probe (/usr/bin/time's %M would also count reaped children).`,
+    `- app noise: a second, identical server without workerRun() against the first gives`,
+    `  ${ratio(s.appControl.median / s.appWithout.median)} (medians ${s.appControl.median.toFixed(2)} / ${s.appWithout.median.toFixed(2)} ms): ratios within that distance of 1 are noise.`,
     `- less sensitive to load from elsewhere, cold / floor of: the minimum wall times`,
     `  ${ratio(s.coldWall.min / s.floorWall.min)}, the median Node CPU times ${ratio(s.coldNodeCpu.median / s.floorNodeCpu.median)}.`,
     `- floor and cold: ${options.runs} runs each after one warm-up each, alternating (the order flips every`,
