@@ -5,9 +5,13 @@ import { UsageError } from "./usage-error.js";
 export type CliCommand =
   | { kind: "help" }
   | { kind: "version" }
+  | { kind: "list"; root: string | undefined; json: boolean }
   | {
       kind: "run";
+      /** The script path or bare name; with `--eval`, "--eval". */
       script: string;
+      /** The snippet of `-e, --eval`. */
+      code?: string;
       args: string[];
       config: string | undefined;
       mode: string | undefined;
@@ -23,6 +27,8 @@ const OPTIONS = {
   root: { type: "string" },
   json: { type: "boolean" },
   "no-attach": { type: "boolean" },
+  list: { type: "boolean" },
+  eval: { type: "string", short: "e" },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -43,14 +49,17 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  const script = scriptIndex === -1 ? undefined : argv[scriptIndex];
+  if (values.list) return { kind: "list", root: values.root, json: values.json ?? false };
+  const script = values.eval !== undefined ? "--eval" : scriptIndex === -1 ? undefined : argv[scriptIndex];
   if (script === undefined) {
     throw new UsageError("No script given. Usage: worker-run [options] <script> [args…], e.g. worker-run src/scripts/seed.ts");
   }
+  const firstArg = values.eval !== undefined ? scriptIndex : scriptIndex + 1; // A snippet has no path word.
   return {
     kind: "run",
     script,
-    args: argv.slice(scriptIndex + 1),
+    ...(values.eval === undefined ? {} : { code: values.eval }),
+    args: scriptIndex === -1 ? [] : argv.slice(firstArg),
     config: values.config,
     mode: values.mode,
     root: values.root,

@@ -1,5 +1,7 @@
 /**
  * worker-run [options] <script> [script args…]
+ * worker-run [options] -e <code> [args…]
+ * worker-run --list
  *
  * Runs a script inside the project's Cloudflare worker dev sandbox, through the user's own
  * Vite config, and prints what it returned.
@@ -11,8 +13,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { optionWords, parseCliArgs } from "./cli-args.js";
 import { colors } from "./colors.js";
-import { formatFailure, formatJsonOutcome, formatResult, formatSummary } from "./report.js";
+import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
+import { listScripts } from "./script-folders.js";
 import { PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
 
@@ -23,11 +26,17 @@ local state), through your own vite.config: in the \`vite dev\` of this project 
 running, or else in a dev server it starts and closes. The script's default export is called
 with { env, args, ctx, signal }; what it returns is printed.
 
+<script> is a path, or a bare name: \`worker-run seed\` runs src/scripts/seed.ts (or .mts, .js,
+.mjs, or the same under scripts/) when no file of that exact path exists.
+
 Options (before the script; everything after the script is passed to it as args):
   --config <file>      Vite config file (default: found like vite finds it)
   --mode <mode>        Vite mode (default: development)
   --root <dir>         project root (default: the current directory)
   --no-attach          always start a fresh dev server, even if one of this project runs
+  -e, --eval <code>    run a snippet instead of a file (env, args, ctx, signal in scope);
+                       an expression is the result, e.g. -e "env.DB.prepare('SELECT 1').first()"
+  --list               list the scripts in src/scripts/ and scripts/ with their first doc line
   --json               print exactly one JSON document on stdout; logs go to stderr
   --timeout <seconds>  abort the script after that long (exit 124)
   -h, --help           show this help
@@ -47,6 +56,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${readVersion()}\n`);
     return 0;
   }
+  if (command.kind === "list") {
+    const scripts = listScripts(path.resolve(command.root ?? "."));
+    PROCESS_OUTPUT.stdout(command.json ? JSON.stringify(scripts) : formatScriptList(scripts));
+    return 0;
+  }
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -59,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
   const outcome = await runScript({
     script: command.script,
+    eval: command.code,
     args: command.args,
     root: command.root,
     config: command.config,

@@ -1,5 +1,6 @@
 import { colors as pc } from "./colors.js";
 import { RUNTIME_DIR } from "./runtime-files.js";
+import { SCRIPT_FOLDERS, type ListedScript } from "./script-folders.js";
 import type { SerializedError } from "../shared/protocol.js";
 import type { RunOutcome } from "./run-script.js";
 import { stripControlCharacters } from "./script-output.js";
@@ -71,4 +72,15 @@ function isInternalFrame(line: string): boolean {
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** `worker-run --list`: one script a line, its bare name, then its description. */
+export function formatScriptList(scripts: readonly ListedScript[]): string {
+  if (scripts.length === 0) {
+    return `No scripts found in ${SCRIPT_FOLDERS.map((folder) => `${folder}/`).join(" or ")}.`;
+  }
+  const width = Math.max(...scripts.map((script) => script.name.length));
+  return scripts
+    .map((script) => `${script.name.padEnd(width)}  ${stripControlCharacters(script.description ?? pc.dim(script.path))}`)
+    .join("\n");
 }

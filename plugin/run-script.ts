@@ -14,6 +14,8 @@ import type { StartedServer } from "./dev-server.js";
 import { createLauncherLogger } from "./launcher-logger.js";
 import { postRun } from "./post-run.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
+import { writeEvalScript } from "./eval-script.js";
+import { resolveBareName } from "./script-folders.js";
 import { resolveScriptPath } from "./script-path.js";
 import { countWaiting, markWaiting, tryStartLock, type StartLock } from "./start-lock.js";
 import { suggestScript } from "./suggest-script.js";
@@ -21,8 +23,17 @@ import { UsageError } from "./usage-error.js";
 
 /** Options of {@link runScript}. */
 export interface RunScriptOptions {
-  /** The script's path (relative to `cwd`, or absolute); it must lie inside `root`. */
+  /**
+   * The script's path (relative to `cwd`, or absolute); it must lie inside `root`. A bare
+   * name (`seed`) that is no file runs `src/scripts/seed.ts` (or `.mts`, `.js`, `.mjs`, or
+   * the same under `scripts/`).
+   */
   script: string;
+  /**
+   * Run this snippet instead of a file (`script` is then only its label). An expression is
+   * the result; statements are a function body. `env`, `args`, `ctx` and `signal` are in scope.
+   */
+  eval?: string;
   /** Passed to the script as `args`. */
   args?: string[];
   /** Project root. Default: `cwd`. */
@@ -81,12 +92,23 @@ const TIMEOUT_BACKSTOP_MS = 10_000;
  * afterwards. Resolves to the outcome and the exit code the CLI would use.
  */
 export async function runScript(options: RunScriptOptions): Promise<RunOutcome> {
+  if (options.eval === undefined) return runScriptFile(options);
+  const root = path.resolve(options.cwd ?? process.cwd(), options.root ?? ".");
+  const snippet = writeEvalScript(root, options.eval);
+  try {
+    return await runScriptFile({ ...options, script: snippet.path });
+  } finally {
+    snippet.remove();
+  }
+}
+
+async function runScriptFile(options: RunScriptOptions): Promise<RunOutcome> {
   const cwd = options.cwd ?? process.cwd();
   const root = path.resolve(cwd, options.root ?? ".");
   // Miniflare would otherwise try to download its Request.cf data at start-up.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
-  const script = resolveScriptPath(root, options.script, cwd);
+  const script = resolveScriptPath(root, resolveBareName(root, cwd, options.script) ?? options.script, cwd);
   if (!script.ok) {
     const suggestion = script.problem === "not-found" ? suggestScript(root, cwd, options.script) : undefined;
     return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);

@@ -1,9 +1,5 @@
-import { readdirSync } from "node:fs";
 import path from "node:path";
-import { SCRIPT_EXTENSIONS } from "./script-path.js";
-
-/** Folders where scripts usually live, besides the one the user named. */
-const SCRIPT_FOLDERS = ["src/scripts", "scripts"];
+import { SCRIPT_FOLDERS, scriptFilesIn } from "./script-folders.js";
 
 /**
  * The existing script whose path (as the user would type it, from `cwd`) is closest to
@@ -14,26 +10,17 @@ export function suggestScript(root: string, cwd: string, typed: string): string 
   const typedName = path.basename(typed);
   let best: { candidate: string; distance: number } | undefined;
   for (const folder of folders) {
-    for (const file of listScripts(folder)) {
+    for (const file of scriptFilesIn(folder)) {
       const candidate = path.relative(cwd, path.join(folder, file)).split(path.sep).join("/");
       // A likely typo: a few edits of the whole path, or of the file name alone (the right
       // name in another folder).
-      const distance = Math.min(editDistance(typed, candidate), editDistance(typedName, file) * 2);
+      const bare = path.extname(typedName) === "" ? editDistance(typedName, file.slice(0, -path.extname(file).length)) * 2 : Infinity;
+      const distance = Math.min(editDistance(typed, candidate), editDistance(typedName, file) * 2, bare);
       if (!best || distance < best.distance) best = { candidate, distance };
     }
   }
   if (!best) return undefined;
   return best.distance <= Math.max(2, Math.floor(typed.length / 4)) ? best.candidate : undefined;
-}
-
-function listScripts(folder: string): string[] {
-  try {
-    return readdirSync(folder, { withFileTypes: true })
-      .filter((entry) => entry.isFile() && (SCRIPT_EXTENSIONS as readonly string[]).includes(path.extname(entry.name)))
-      .map((entry) => entry.name);
-  } catch {
-    return [];
-  }
 }
 
 /** Levenshtein distance, two rows at a time. */

@@ -8,12 +8,12 @@
 // second server reads the KV marker the first one would have left had it imported marker.ts.
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { createServer, type Logger, type ViteDevServer } from "vite";
+import { createServer, type ViteDevServer } from "vite";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { WorkerRunApi } from "../../plugin/plugin.js";
 import { RESPONSE_MARKER_HEADER } from "../../shared/protocol.js";
 import { runCliBounded } from "../helpers/cli-bounded.js";
-import { postRun, type RawResponse } from "../helpers/dev-server.js";
+import { createCapturingLogger, postRun, type RawResponse } from "../helpers/dev-server.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { describeRun } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
@@ -40,15 +40,7 @@ interface ExposedServer {
 /** Starts `root` with `configFile` as it is (its own server.host), on a free port, logs captured. */
 async function startExposedServer(root: string, configFile: string): Promise<ExposedServer> {
   const logs: ExposedServer["logs"] = [];
-  const logger: Logger = {
-    hasWarned: false,
-    info: (message) => void logs.push({ level: "info", message }),
-    warn: (message) => void logs.push({ level: "warn", message }),
-    warnOnce: (message) => void logs.push({ level: "warn", message }),
-    error: (message) => void logs.push({ level: "error", message }),
-    clearScreen: () => {},
-    hasErrorLogged: () => false,
-  };
+  const logger = createCapturingLogger(logs);
   const server = await createServer({
     root,
     configFile: path.join(root, configFile),

@@ -13,10 +13,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts `root`'s own dev server on 127.0.0.1 and a free port, logs captured, not printed. */
-export async function startTestServer(root: string, configFile?: string): Promise<TestServer> {
-  const logs: TestServer["logs"] = [];
-  const logger: Logger = {
+/** A Vite logger that records every line in `logs` and prints nothing. */
+export function createCapturingLogger(logs: TestServer["logs"]): Logger {
+  return {
     hasWarned: false,
     info: (message) => void logs.push({ level: "info", message }),
     warn: (message) => void logs.push({ level: "warn", message }),
@@ -25,6 +24,12 @@ export async function startTestServer(root: string, configFile?: string): Promis
     clearScreen: () => {},
     hasErrorLogged: () => false,
   };
+}
+
+/** Starts `root`'s own dev server on 127.0.0.1 and a free port, logs captured, not printed. */
+export async function startTestServer(root: string, configFile?: string): Promise<TestServer> {
+  const logs: TestServer["logs"] = [];
+  const logger = createCapturingLogger(logs);
   const server = await createServer({
     root,
     configFile,

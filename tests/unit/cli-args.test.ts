@@ -29,6 +29,22 @@ describe("parseCliArgs", () => {
     });
   });
 
+  test("-e/--eval: the snippet instead of a script; every word after the options is an arg", () => {
+    expect(parseCliArgs(["-e", "env.X", "a", "--b"])).toMatchObject({
+      kind: "run",
+      script: "--eval",
+      code: "env.X",
+      args: ["a", "--b"],
+    });
+    expect(parseCliArgs(["--json", "--eval=1 + 1"])).toMatchObject({ code: "1 + 1", args: [], json: true });
+    expect(parseCliArgs(["--eval", "x", "--", "--y"])).toMatchObject({ code: "x", args: ["--y"] });
+  });
+
+  test("--list, with --root and --json", () => {
+    expect(parseCliArgs(["--list"])).toEqual({ kind: "list", root: undefined, json: false });
+    expect(parseCliArgs(["--root", "app", "--list", "--json"])).toEqual({ kind: "list", root: "app", json: true });
+  });
+
   test("--no-attach asks for a fresh server", () => {
     expect(parseCliArgs(["--no-attach", "src/scripts/seed.ts"])).toMatchObject({ kind: "run", attach: false });
     expect(parseCliArgs(["src/scripts/seed.ts", "--no-attach"])).toMatchObject({ attach: true, args: ["--no-attach"] });

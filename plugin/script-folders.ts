@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { SCRIPT_EXTENSIONS } from "./script-path.js";
+
+/** Where a project's scripts live, in the order bare names are looked up. */
+export const SCRIPT_FOLDERS = ["src/scripts", "scripts"];
+
+/** The extensions a bare name may leave out, in lookup order. */
+const BARE_NAME_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+
+/** The script files directly in `folder` (names only), sorted; none if it does not exist. */
+export function scriptFilesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && (SCRIPT_EXTENSIONS as readonly string[]).includes(path.extname(entry.name)))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resolves a bare name like a task runner: `seed` is `src/scripts/seed.ts` (or `.mts`,
+ * `.js`, `.mjs`, or the same under `scripts/`), but only when no file of that exact path
+ * exists. Returns the path to run, relative to `cwd`, or undefined.
+ */
+export function resolveBareName(root: string, cwd: string, name: string): string | undefined {
+  if (existsSync(path.resolve(cwd, name)) || path.isAbsolute(name) || path.extname(name) !== "") return undefined;
+  for (const folder of SCRIPT_FOLDERS) {
+    for (const extension of BARE_NAME_EXTENSIONS) {
+      const candidate = path.join(root, folder, `${name}${extension}`);
+      if (existsSync(candidate)) return path.relative(cwd, candidate) || candidate;
+    }
+  }
+  return undefined;
+}
+
+/** One entry of `worker-run --list`. */
+export interface ListedScript {
+  /** What to type: the bare name. */
+  name: string;
+  /** The file, relative to the project root. */
+  path: string;
+  /** The first line of the script's leading doc comment, if it has one. */
+  description: string | undefined;
+}
+
+/** The scripts of the project's script folders, with their first doc-comment line. */
+export function listScripts(root: string): ListedScript[] {
+  const listed: ListedScript[] = [];
+  const seen = new Set<string>();
+  for (const folder of SCRIPT_FOLDERS) {
+    for (const file of scriptFilesIn(path.join(root, folder))) {
+      const name = file.slice(0, -path.extname(file).length);
+      if (seen.has(name)) continue; // A bare name runs the first one found.
+      seen.add(name);
+      const relative = `${folder}/${file}`;
+      listed.push({ name, path: relative, description: firstDocLine(path.join(root, relative)) });
+    }
+  }
+  return listed;
+}
+
+/** The first text line of the comment a file starts with (`/** … *\/` or `// …`). */
+export function firstDocLine(file: string): string | undefined {
+  let head: string;
+  try {
+    head = readFileSync(file, "utf8").slice(0, 4096);
+  } catch {
+    return undefined;
+  }
+  const block = /^\s*\/\*+([\s\S]*?)\*\//.exec(head);
+  const lines = block ? block[1]!.split("\n") : (/^\s*((?:\/\/.*\n?)+)/.exec(head)?.[1]?.split("\n") ?? []);
+  for (const line of lines) {
+    const text = line.replace(/^\s*(\/\/+|\*+)?\s?/, "").trim();
+    if (text) return text;
+  }
+  return undefined;
+}
