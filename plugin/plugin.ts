@@ -103,8 +103,11 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
         const record = advertise(httpServer.address(), server.config, token);
         if (!record) return;
         const remove = (): void => removeRecord(record, token);
-        httpServer.once("close", remove);
         process.once("exit", remove);
+        httpServer.once("close", () => {
+          process.off("exit", remove);
+          remove();
+        });
       });
     },
     resolveId: {

@@ -1,0 +1,179 @@
+import {
+  RUN_ENDED_EVENT,
+  SCRIPT_ID_PREFIX,
+  SCRIPT_REFUSED_MARKER,
+  type RunRequest,
+  type RunResponse,
+  type ServerStatus,
+} from "../shared/protocol.js";
+import { openRunConsole } from "./console-capture.js";
+import { errorMessage, failure, type Outcome } from "./outcome.js";
+import type { RunLog } from "./run-log.js";
+import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
+import { findUnserializable, serializeError } from "./serialize.js";
+
+/**
+ * Runs in progress in this isolate, by run id, so a cancel request can stop them. A run
+ * whose request workerd cancels (hung) never leaves; the status request reports its owner,
+ * whose launcher has exited by then.
+ */
+const runsInProgress = new Map<string, { stopper: RunStopper; owner: number | undefined }>();
+/** When this isolate last saw an authenticated run or cancel request, and from which launcher. */
+let lastActivity: { at: number; owner: number | undefined } = { at: Date.now(), owner: undefined };
+
+/** A launcher's run or cancel request arrived: the server is in use. */
+export function noteActivity(owner: number | undefined): void {
+  lastActivity = { at: Date.now(), owner };
+}
+
+/** Aborts the signal of a run in progress; false when there is no such run. */
+export function cancelRun(runId: string): boolean {
+  const run = runsInProgress.get(runId);
+  run?.stopper.stop("interrupted");
+  return run !== undefined;
+}
+
+/** How busy this isolate is (asking is not activity: the asker waits for the others to go quiet). */
+export function serverStatus(): ServerStatus {
+  const runs = [...runsInProgress].map(([id, run]) => ({ id, ...(run.owner === undefined ? {} : { owner: run.owner }) }));
+  return {
+    runs,
+    idleMs: Date.now() - lastActivity.at,
+    ...(lastActivity.owner === undefined ? {} : { lastOwner: lastActivity.owner }),
+  };
+}
+
+/** Runs the script and turns whatever happens into the run's answer. */
+export async function completeRun(
+  body: RunRequest,
+  env: unknown,
+  ctx: ExecutionContext,
+  log: RunLog | undefined,
+): Promise<RunResponse> {
+  const started = Date.now();
+  try {
+    const outcome = await runScript(body, env, ctx, log);
+    return { ...outcome, durationMs: Date.now() - started } as RunResponse;
+  } catch (error) {
+    // Still an answer the launcher can read, never the dev server's HTML error page.
+    return failure("run", { name: "Error", message: `worker-run could not complete the run: ${errorMessage(error)}` });
+  }
+}
+
+async function runScript(
+  body: RunRequest,
+  env: unknown,
+  ctx: ExecutionContext,
+  log: RunLog | undefined,
+): Promise<Outcome> {
+  const stopper = createRunStopper(body.timeoutMs);
+  if (body.runId) runsInProgress.set(body.runId, { stopper, owner: body.owner });
+  // Names this run's instance of the script module, and its console.
+  const nonce = crypto.randomUUID();
+  const runConsole = log ? openRunConsole(nonce, log.sink) : undefined;
+  try {
+    const context = { env, args: body.args, ctx, signal: stopper.signal };
+    const outcome = await Promise.race([callScript(body, nonce, context, log), stopper.stopped]).catch(
+      (error: unknown) => {
+        if (error instanceof RunStopped) return undefined;
+        throw error;
+      },
+    );
+    // Stopped from outside: that is the answer, whatever the script did with its grace period.
+    if (stopper.reason === "timeout") {
+      return failure("timeout", {
+        name: "TimeoutError",
+        message: `The script did not finish within ${body.timeoutMs} ms; its signal was aborted.`,
+      });
+    }
+    if (stopper.reason === "interrupted") {
+      return failure("interrupted", { name: "AbortError", message: "The run was cancelled; its signal was aborted." });
+    }
+    return outcome!;
+  } finally {
+    stopper.dispose();
+    runConsole?.close();
+    if (body.runId) runsInProgress.delete(body.runId);
+    // Vite's module runner gives this module an HMR channel to the dev server; through it the
+    // plugin drops this run's instance of the script module from the module graph.
+    (import.meta as ImportMeta & { hot?: { send(event: string, data: unknown): void } }).hot?.send(RUN_ENDED_EVENT, {
+      nonce,
+    });
+  }
+}
+
+interface ScriptContextValue {
+  env: unknown;
+  args: string[];
+  ctx: ExecutionContext;
+  signal: AbortSignal;
+}
+
+async function callScript(
+  body: RunRequest,
+  nonce: string,
+  context: ScriptContextValue,
+  log: RunLog | undefined,
+): Promise<Outcome> {
+  const loaded = await importScript(body.script, nonce);
+  log?.imported();
+  if (!loaded.ok) return loaded;
+  const { module } = loaded;
+  if (!("default" in module) || module.default === undefined) {
+    // A module without a default export is a script made of its top-level code.
+    return { ok: true, result: undefined };
+  }
+  const main = module.default;
+  if (typeof main !== "function") {
+    return failure("usage", {
+      name: "TypeError",
+      message: `The default export of "${body.script}" is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
+    });
+  }
+  let result: unknown;
+  try {
+    result = await main(context);
+  } catch (error) {
+    return failure("run", serializeError(error));
+  }
+  const problem = findUnserializable(result);
+  if (problem) {
+    return failure("result", {
+      name: "TypeError",
+      message: `The script finished, but its result cannot be sent as JSON: ${problem}.`,
+    });
+  }
+  return { ok: true, result };
+}
+
+type Loaded = { ok: true; module: Record<string, unknown> } | Extract<Outcome, { ok: false }>;
+
+async function importScript(script: string, nonce: string): Promise<Loaded> {
+  try {
+    // Goes through Vite's module runner: the plugin canonicalises and checks the path,
+    // then the user's own pipeline compiles the file.
+    const id = `${SCRIPT_ID_PREFIX}${nonce}/${encodeURIComponent(script)}`;
+    const module = (await import(/* @vite-ignore */ id)) as Record<
+      string,
+      unknown
+    >;
+    return { ok: true, module };
+  } catch (error) {
+    const { name, message } = serializeError(error);
+    const refused = message.indexOf(SCRIPT_REFUSED_MARKER);
+    if (refused !== -1) {
+      return failure("usage", { name: "ScriptRefused", message: message.slice(refused + SCRIPT_REFUSED_MARKER.length) });
+    }
+    // The Cloudflare runner imports in its Durable Object and hands the error back over RPC,
+    // which keeps only the message: the stack is the runner's, so it is left out. Vite's
+    // messages name the file and line themselves.
+    return failure("load", { name, message });
+  }
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a ${type}`;
+}
