@@ -38,12 +38,6 @@ export function tryStartLock(root: string, configFile: string | undefined): Star
   return undefined;
 }
 
-/** Whether a live launcher holds the lock (it is starting, or running, a server). */
-export function isStartLocked(root: string, configFile: string | undefined): boolean {
-  const holder = lockHolder(lockPath(root, configFile));
-  return holder !== undefined && isAlive(holder);
-}
-
 function lockPath(root: string, configFile: string | undefined): string {
   return recordPath(root, configFile).replace(/\.json$/, ".lock");
 }

@@ -2,12 +2,12 @@
 // nothing else, and a project outside the repository that installs the tarball can run a
 // script with the installed `worker-run`.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { cp, lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EXAMPLES_DIR, REPO_ROOT } from "../helpers/paths.js";
+import { packRepository } from "../helpers/pack.js";
+import { EXAMPLES_DIR } from "../helpers/paths.js";
 import { describeRun, type CliResult } from "../helpers/run-cli.js";
 
 /** What the published package must contain (paths inside the tarball's `package/`). */
@@ -43,15 +43,8 @@ describe("the packed package", () => {
   let tarball: string;
 
   beforeAll(async () => {
-    expect(existsSync(path.join(REPO_ROOT, "dist/plugin/index.js")), "dist/ is missing: run `npm run build` first").toBe(
-      true,
-    );
     tempDir = await mkdtemp(path.join(os.tmpdir(), "worker-run-pack-"));
-    // --ignore-scripts: `prepare` would rebuild dist/; the test packs what is built.
-    const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tempDir], REPO_ROOT);
-    expect(packed.code, describeRun(packed)).toBe(0);
-    const [summary] = JSON.parse(packed.stdout) as { filename: string }[];
-    tarball = path.join(tempDir, summary!.filename);
+    tarball = await packRepository(tempDir);
   });
 
   afterAll(async () => {

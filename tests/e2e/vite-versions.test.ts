@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { WorkerRunApi } from "../../plugin/plugin.js";
 import { RESPONSE_MARKER_HEADER, ROUTE_PATH, TOKEN_HEADER, type RunResponse } from "../../shared/protocol.js";
 import { rawRequest, type RawResponse } from "../helpers/dev-server.js";
-import { EXAMPLES_DIR, REPO_ROOT } from "../helpers/paths.js";
+import { packRepository } from "../helpers/pack.js";
+import { EXAMPLES_DIR } from "../helpers/paths.js";
 import { describeRun, type CliResult } from "../helpers/run-cli.js";
 
 const VERSIONS = [
@@ -102,15 +103,8 @@ let packDir: string;
 let tarball: string;
 
 beforeAll(async () => {
-  expect(existsSync(path.join(REPO_ROOT, "dist/plugin/index.js")), "dist/ is missing: run `npm run build` first").toBe(
-    true,
-  );
   packDir = await mkdtemp(path.join(os.tmpdir(), "wr-vite-versions-pack-"));
-  // --ignore-scripts: `prepare` would rebuild dist/; the test packs what is built.
-  const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], REPO_ROOT);
-  expect(packed.code, describeRun(packed)).toBe(0);
-  const [summary] = JSON.parse(packed.stdout) as { filename: string }[];
-  tarball = path.join(packDir, summary!.filename);
+  tarball = await packRepository(packDir);
 });
 
 afterAll(async () => {
