@@ -18,6 +18,7 @@ const SHIPPED = [
   "dist/plugin/index.d.ts",
   "dist/plugin/cli.js",
   "dist/runtime/wrap-entry.js",
+  "dist/runtime/worker.js",
   "dist/runtime/script.js",
   "dist/runtime/script.d.ts",
   "dist/shared/protocol.js",
