@@ -1,15 +1,23 @@
 import { defineConfig } from "vitest/config";
 
-// The Vitest config. The end-to-end specs start real workerd processes; they run one file
-// at a time so that two specs never compete for the same project or the two cores.
+// The Vitest config, in three projects. `npm test` runs unit and e2e; `npm run test:slow`
+// runs slow (the floor-version compatibility matrix and the long run), which CI runs too.
+// End-to-end files start real workerd processes, so they run one file at a time: two files
+// never compete for one project folder or for the two cores.
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts"],
-    fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
     reporters: ["default"],
     env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "e2e", include: ["tests/e2e/**/*.test.ts"], fileParallelism: false } },
+      {
+        extends: true,
+        test: { name: "slow", include: ["tests/slow/**/*.test.ts"], fileParallelism: false, hookTimeout: 900_000 },
+      },
+    ],
   },
 });

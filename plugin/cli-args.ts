@@ -19,6 +19,7 @@ export type CliCommand =
       json: boolean;
       timeout: number | undefined;
       attach: boolean;
+      verbose: boolean;
     };
 
 const OPTIONS = {
@@ -26,6 +27,7 @@ const OPTIONS = {
   mode: { type: "string" },
   root: { type: "string" },
   json: { type: "boolean" },
+  verbose: { type: "boolean" },
   "no-attach": { type: "boolean" },
   list: { type: "boolean" },
   eval: { type: "string", short: "e" },
@@ -66,6 +68,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     json: values.json ?? false,
     timeout: values.timeout === undefined ? undefined : parseTimeout(values.timeout),
     attach: !values["no-attach"],
+    verbose: values.verbose ?? false,
   };
 }
 

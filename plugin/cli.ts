@@ -7,16 +7,16 @@
  * Vite config, and prints what it returned.
  *
  * Exit codes: 0 finished; 1 failed to load, threw, or returned something JSON cannot carry;
- * 2 usage or configuration error; 124 --timeout ran out; 130 SIGINT; 143 SIGTERM.
+ * 2 usage or configuration error; 124 --timeout ran out; 130 SIGINT; 143 SIGTERM; 129 SIGHUP.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { optionWords, parseCliArgs } from "./cli-args.js";
 import { colors } from "./colors.js";
+import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
 import { listScripts } from "./script-folders.js";
-import { PROCESS_OUTPUT } from "./script-output.js";
+import { flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: worker-run [options] <script> [script args…]
@@ -38,22 +38,28 @@ Options (before the script; everything after the script is passed to it as args)
                        an expression is the result, e.g. -e "env.DB.prepare('SELECT 1').first()"
   --list               list the scripts in src/scripts/ and scripts/ with their first doc line
   --json               print exactly one JSON document on stdout; logs go to stderr
+  --verbose            show the log of the dev server worker-run starts (Vite, plugins,
+                       wrangler, the app's console); shown anyway when the server fails
+                       to start or the script fails to load
   --timeout <seconds>  abort the script after that long (exit 124)
   -h, --help           show this help
   -v, --version        show the version
 
 Exit codes: 0 finished, 1 script failed, 2 usage or configuration error,
-124 timed out, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+124 timed out, 130 interrupted (SIGINT), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
 `;
+
+/** The signals that cancel a run, each with its exit code (128 + its number). */
+const CANCELLING_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCliArgs(argv);
   if (command.kind === "help") {
-    process.stdout.write(HELP);
+    PROCESS_OUTPUT.stdout(HELP);
     return 0;
   }
   if (command.kind === "version") {
-    process.stdout.write(`${readVersion()}\n`);
+    PROCESS_OUTPUT.stdout(ownVersion());
     return 0;
   }
   if (command.kind === "list") {
@@ -63,14 +69,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
   const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const onSignal = (signal: keyof typeof CANCELLING_SIGNALS): void => {
     // Set first: should anything else exit the process on this signal, the code is still right.
-    process.exitCode = signal === "SIGTERM" ? 143 : 130;
+    process.exitCode = CANCELLING_SIGNALS[signal];
     if (interrupt.signal.aborted) process.exit(); // second Ctrl-C: stop now
     interrupt.abort(signal);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of Object.keys(CANCELLING_SIGNALS) as (keyof typeof CANCELLING_SIGNALS)[]) {
+    process.on(signal, onSignal);
+  }
   const outcome = await runScript({
     script: command.script,
     eval: command.code,
@@ -80,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     mode: command.mode,
     timeout: command.timeout,
     attach: command.attach,
+    verbose: command.verbose,
     signal: interrupt.signal,
     output,
     onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
@@ -96,20 +104,15 @@ function report(script: string, outcome: RunOutcome, json: boolean): void {
   if (outcome.ok) {
     const result = formatResult(outcome.result);
     if (result) PROCESS_OUTPUT.stdout(result);
-  } else {
+  } else if (outcome.kind !== "interrupted") {
     PROCESS_OUTPUT.stderr(formatFailure(outcome));
   }
   PROCESS_OUTPUT.stderr(formatSummary(script, outcome));
 }
 
-function readVersion(): string {
-  const manifest = path.join(path.dirname(new URL(import.meta.url).pathname), "../../package.json");
-  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
-}
-
 /** Exits once everything written has been flushed (a pipe may still be draining). */
 function exitAfterFlush(code: number): void {
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  flushProcessOutput(() => process.exit(code));
 }
 
 const argv = process.argv.slice(2);
@@ -118,10 +121,10 @@ main(argv).then(exitAfterFlush, (error: unknown) => {
     if (optionWords(argv).includes("--json")) {
       PROCESS_OUTPUT.stdout(JSON.stringify({ ok: false, error: { name: error.name, message: error.message } }));
     }
-    process.stderr.write(`worker-run: ${error.message}\n`);
+    PROCESS_OUTPUT.stderr(`worker-run: ${error.message}`);
     exitAfterFlush(2);
     return;
   }
-  process.stderr.write(`worker-run: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  PROCESS_OUTPUT.stderr(`worker-run: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   exitAfterFlush(1);
 });

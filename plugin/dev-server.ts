@@ -9,6 +9,8 @@ import { UsageError } from "./usage-error.js";
 export interface StartedServer {
   url: string;
   token: string;
+  /** See {@link WorkerRunApi.entryWrapped}. */
+  entryWrapped(): boolean;
   close(): Promise<void>;
 }
 
@@ -41,10 +43,10 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
   try {
     const api = checkPlugins(server);
     api.discoverable = options.discoverable;
-    await server.listen();
+    await withoutNewSignalListeners(() => server.listen());
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("Expected the dev server to report a local URL after listen().");
-    return { url, token: api.token, close: () => server.close() };
+    return { url, token: api.getToken(), entryWrapped: () => api.entryWrapped(), close: () => server.close() };
   } catch (error) {
     await server.close();
     throw error;
@@ -85,13 +87,13 @@ async function importProjectVite(root: string): Promise<typeof import("vite")> {
   return (await import(specifier)) as typeof import("vite");
 }
 
-const HANDLED_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Runs `start` and removes the SIGINT/SIGTERM listeners it added. Loading the Cloudflare
- * plugin loads wrangler, which exits the process with code 0 on those signals, and Vite
- * adds its own SIGTERM exit; the launcher handles both itself (cancel the run, close the
- * server, exit 130/143), so theirs must not run first.
+ * Runs `start` and removes the SIGINT/SIGTERM/SIGHUP listeners it added. Loading the
+ * Cloudflare plugin loads wrangler, which exits the process with code 0 on those signals,
+ * and Vite adds its own SIGTERM exit; the launcher handles them itself (cancel the run,
+ * close the server, exit 130/143/129), so theirs must not run first.
  */
 async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T> {
   const before = new Map(HANDLED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));

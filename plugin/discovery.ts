@@ -42,14 +42,20 @@ export function recordPath(root: string, configFile: string | undefined): string
   return path.join(recordDirectory(), `${key}.json`);
 }
 
-/** Writes the record (temp file with mode 0600, then rename). Returns its path. */
-export function writeRecord(record: DiscoveryRecord): string {
-  const file = recordPath(record.root, record.configFile ?? undefined);
-  const directory = path.dirname(file);
+/** Creates {@link recordDirectory} if needed and checks that only this user can use it. */
+export function privateDirectory(): string {
+  const directory = recordDirectory();
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   if (!isPrivate(directory, "directory")) {
-    throw new Error(`${directory} is not a directory that only you can read; not writing a discovery record there.`);
+    throw new Error(`${directory} is not a directory that only you can read; worker-run does not write there.`);
   }
+  return directory;
+}
+
+/** Writes the record (temp file with mode 0600, then rename). Returns its path. */
+export function writeRecord(record: DiscoveryRecord): string {
+  privateDirectory();
+  const file = recordPath(record.root, record.configFile ?? undefined);
   const temporary = `${file}.${process.pid}.tmp`;
   const descriptor = openSync(temporary, "wx", 0o600);
   try {
@@ -112,7 +118,8 @@ export function parseRecord(input: unknown): DiscoveryRecord | undefined {
   return { version, pid, url, token, root, configFile, mode };
 }
 
-function isPrivate(file: string, kind: "file" | "directory"): boolean {
+/** Not a symlink, of that kind, owned by this user, with no group or other permission bits. */
+export function isPrivate(file: string, kind: "file" | "directory"): boolean {
   try {
     const stats = lstatSync(file);
     if (stats.isSymbolicLink()) return false;

@@ -1,12 +1,21 @@
 import type { AddressInfo } from "node:net";
 import type { Plugin, ResolvedConfig } from "vite";
-import { RUN_ENDED_EVENT, RUN_QUERY, SCRIPT_REFUSED_MARKER, VIRTUAL_ENTRY_ID, VIRTUAL_PREFIX } from "../shared/protocol.js";
+import {
+  EVAL_MODULE_PREFIX,
+  RUN_ENDED_EVENT,
+  RUN_QUERY,
+  SCRIPT_MODULE_PREFIX,
+  SCRIPT_REFUSED_MARKER,
+  VIRTUAL_ENTRY_ID,
+} from "../shared/protocol.js";
 import { removeRecord, writeRecord } from "./discovery.js";
+import { createEvalModule, evalModulePath } from "./eval-module.js";
 import { forgetRunModule } from "./forget-run-module.js";
 import { refuseAbsoluteFormTarget } from "./route-middleware.js";
 import { injectRunConsole } from "./run-console.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
-import { resolveScriptPath } from "./script-path.js";
+import { SCRIPT_FOLDERS } from "./script-folders.js";
+import { resolveScriptPath, SCRIPT_EXTENSIONS } from "./script-path.js";
 import { createToken, digestToken } from "./token.js";
 import { createVirtualEntry } from "./virtual-entry.js";
 
@@ -26,8 +35,17 @@ export interface WorkerRunOptions {
 
 /** What the plugin offers the launcher, through `plugin.api`. */
 export interface WorkerRunApi {
-  /** This server's secret for the route. */
-  readonly token: string;
+  /**
+   * This server's secret for the route. A function, so that nothing that prints the
+   * plugin (`DEBUG=vite:*` inspects the resolved config) prints the token.
+   */
+  getToken(): string;
+  /**
+   * Whether the worker entry of some environment was routed through the plugin. False once
+   * a worker has served a request means @cloudflare/vite-plugin no longer imports the user's
+   * entry the way this plugin expects.
+   */
+  entryWrapped(): boolean;
   /** Whether the route is on for this server (see {@link WorkerRunOptions.allowNetwork}). */
   readonly enabled: boolean;
   /**
@@ -44,9 +62,11 @@ export const PLUGIN_NAME = "worker-run";
 const CLOUDFLARE_USER_ENTRY = "virtual:cloudflare/user-entry";
 const CLOUDFLARE_WORKER_ENTRY = "\0virtual:cloudflare/worker-entry";
 const RESOLVED_ENTRY_ID = `\0${VIRTUAL_ENTRY_ID}`;
-const SCRIPT_ID_PREFIX = `${VIRTUAL_PREFIX}script/`;
 // One run's instance of a script module: `<canonical path>?worker-run=<nonce>`.
 const RUN_INSTANCE_RE = new RegExp(`\\?${RUN_QUERY}=([\\w-]+)$`);
+const SCRIPT_ENTRY_GLOBS = SCRIPT_FOLDERS.map(
+  (folder) => `${folder}/**/*.{${SCRIPT_EXTENSIONS.map((extension) => extension.slice(1)).join(",")}}`,
+);
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 /**
@@ -59,10 +79,13 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
   const userEntries = new Map<string, string>();
   /** Module ids of the script instances of runs in progress, by run nonce. */
   const runModules = new Map<string, string>();
+  /** The code of the snippet modules of runs in progress, by module id. */
+  const evalModules = new Map<string, string>();
   let config: ResolvedConfig | undefined;
   let enabled = true;
   const api: WorkerRunApi = {
-    token,
+    getToken: () => token,
+    entryWrapped: () => userEntries.size > 0,
     get enabled() {
       return enabled;
     },
@@ -76,6 +99,14 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     api,
     // Workers run as "server" consumers; the browser's environment never sees these ids.
     applyToEnvironment: (environment) => environment.config.consumer === "server",
+    configEnvironment(_name, environment) {
+      // Only the environments that scan an entry of their own: the Cloudflare plugin's workers.
+      if (environment.optimizeDeps?.entries === undefined) return null;
+      // Scripts run in the worker's module graph, so their dependencies are scanned with the
+      // entry at start-up. Found only during a run, Vite would pre-bundle them then and reload
+      // the worker's module runner mid-run, which loses the source maps of the run's stack.
+      return { optimizeDeps: { entries: SCRIPT_ENTRY_GLOBS } };
+    },
     configResolved(resolved) {
       config = resolved;
       enabled = options.allowNetwork === true || isLoopbackHost(resolved.server.host);
@@ -94,6 +125,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           const id = typeof data?.nonce === "string" ? runModules.get(data.nonce) : undefined;
           if (!id) return;
           runModules.delete(data.nonce as string);
+          evalModules.delete(id);
           forgetRunModule(environment.moduleGraph, id);
         });
       }
@@ -111,7 +143,11 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
       });
     },
     resolveId: {
-      filter: { id: new RegExp(`^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${escapeRegExp(SCRIPT_ID_PREFIX)})`) },
+      filter: {
+        id: new RegExp(
+          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${escapeRegExp(SCRIPT_MODULE_PREFIX)}|${escapeRegExp(EVAL_MODULE_PREFIX)})`,
+        ),
+      },
       async handler(source, importer) {
         if (source === CLOUDFLARE_USER_ENTRY) {
           if (!enabled || importer !== CLOUDFLARE_WORKER_ENTRY) return null;
@@ -120,13 +156,18 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           userEntries.set(this.environment.name, userEntry.id);
           return RESOLVED_ENTRY_ID;
         }
-        if (source.startsWith(SCRIPT_ID_PREFIX) && config) {
-          const id = resolveScriptId(config.root, source.slice(SCRIPT_ID_PREFIX.length));
-          const nonce = RUN_INSTANCE_RE.exec(id)?.[1];
-          if (nonce) runModules.set(nonce, id);
-          return id;
+        if (!config) return null;
+        let id: string;
+        if (source.startsWith(SCRIPT_MODULE_PREFIX)) {
+          id = resolveScriptId(config.root, source.slice(SCRIPT_MODULE_PREFIX.length));
+        } else {
+          const { nonce, text: code } = splitRunId(source.slice(EVAL_MODULE_PREFIX.length));
+          id = `${evalModulePath(config.root)}?${RUN_QUERY}=${nonce}`;
+          evalModules.set(id, createEvalModule(code));
         }
-        return null;
+        const nonce = RUN_INSTANCE_RE.exec(id)?.[1];
+        if (nonce) runModules.set(nonce, id);
+        return id;
       },
     },
     transform: {
@@ -138,9 +179,9 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
       },
     },
     load: {
-      filter: { id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$`) },
+      filter: { id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$|${RUN_INSTANCE_RE.source}`) },
       handler(id) {
-        if (id !== RESOLVED_ENTRY_ID) return null;
+        if (id !== RESOLVED_ENTRY_ID) return evalModules.get(id) ?? null;
         const userEntryId = userEntries.get(this.environment.name);
         if (!userEntryId) {
           this.error(`Expected the worker entry of environment "${this.environment.name}" to be resolved first.`);
@@ -164,17 +205,22 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
  * with the run's query; a refusal becomes an error the dispatcher recognises.
  */
 function resolveScriptId(root: string, rest: string): string {
-  const slash = rest.indexOf("/");
-  const nonce = rest.slice(0, slash);
-  let requested = "";
-  try {
-    if (/^[\w-]{1,64}$/.test(nonce)) requested = decodeURIComponent(rest.slice(slash + 1));
-  } catch {
-    // Malformed escapes: refused below like any empty path.
-  }
+  const { nonce, text: requested } = splitRunId(rest);
   const resolved = resolveScriptPath(root, requested);
   if (resolved.ok) return `${resolved.path}?${RUN_QUERY}=${nonce}`;
   throw new Error(SCRIPT_REFUSED_MARKER + resolved.message);
+}
+
+/** `<nonce>/<encodeURIComponent(text)>`; a malformed nonce or escape gives an empty text, which is refused. */
+function splitRunId(rest: string): { nonce: string; text: string } {
+  const slash = rest.indexOf("/");
+  const nonce = rest.slice(0, slash);
+  if (!/^[\w-]{1,64}$/.test(nonce)) return { nonce: "invalid", text: "" };
+  try {
+    return { nonce, text: decodeURIComponent(rest.slice(slash + 1)) };
+  } catch {
+    return { nonce, text: "" };
+  }
 }
 
 function isLoopbackHost(host: string | boolean | undefined): boolean {

@@ -12,6 +12,15 @@ import {
 } from "../shared/protocol.js";
 import { UsageError } from "./usage-error.js";
 
+/** The route's answer came from the app, not from workerRun()'s dispatcher. */
+export class UnmarkedAnswer extends UsageError {
+  constructor(readonly status: number) {
+    super(
+      `The dev server answered ${status} for ${ROUTE_PATH} without worker-run's marker, so the request did not reach workerRun()'s dispatcher. Is workerRun() in the plugins of this worker's Vite config?`,
+    );
+  }
+}
+
 export interface PostRunOptions {
   /** The dev server's base URL (`http://127.0.0.1:5173/`). */
   url: string;
@@ -49,12 +58,7 @@ export function postRun({ url, token, body, signal, onLog }: PostRunOptions): Pr
         readAll(response).then((text) => {
           const failure = unmarkedFailure(response.statusCode ?? 0, text);
           if (failure) resolve(failure);
-          else
-            reject(
-              new UsageError(
-                `The dev server answered ${response.statusCode} for ${ROUTE_PATH} without worker-run's marker, so the request did not reach workerRun()'s dispatcher. Is workerRun() in the plugins of this worker's Vite config?`,
-              ),
-            );
+          else reject(new UnmarkedAnswer(response.statusCode ?? 0));
         }, reject);
         return;
       }

@@ -30,7 +30,12 @@ function escapeC1(json: string): string {
 export function formatSummary(script: string, outcome: RunOutcome): string {
   const took = outcome.durationMs === undefined ? "" : pc.dim(` in ${formatDuration(outcome.durationMs)}`);
   if (outcome.ok) return `${pc.green("✔")} ${script} finished${took}`;
-  return `${pc.red("✖")} ${script} ${FAILURE_VERBS[outcome.kind]}${took}`;
+  // "Interrupted by SIGINT." becomes "was interrupted by SIGINT": the one line a cancelled run prints.
+  const verb =
+    outcome.kind === "interrupted"
+      ? `was ${outcome.error.message.replace(/\.$/, "").replace(/^I/, "i")}`
+      : FAILURE_VERBS[outcome.kind];
+  return `${pc.red("✖")} ${script} ${verb}${took}`;
 }
 
 const FAILURE_VERBS: Record<Exclude<RunOutcome, { ok: true }>["kind"], string> = {

@@ -1,5 +1,5 @@
 import type { Connect } from "vite";
-import { RESPONSE_MARKER_HEADER, ROUTE_PATH, type RunResponse } from "../shared/protocol.js";
+import { RESPONSE_MARKER_HEADER, ROUTE_PATH, TOKEN_HEADER, type RunResponse } from "../shared/protocol.js";
 
 /**
  * Refuses requests for the route written in absolute form (`POST http://localhost:5173/__worker-run`).
@@ -9,7 +9,8 @@ import { RESPONSE_MARKER_HEADER, ROUTE_PATH, type RunResponse } from "../shared/
  */
 export const refuseAbsoluteFormTarget: Connect.NextHandleFunction = (req, res, next) => {
   const target = req.url ?? "/";
-  if (target.startsWith("/") || !isRouteTarget(target)) {
+  // Like the worker, only requests that speak worker-run's protocol (they carry its header).
+  if (target.startsWith("/") || req.headers[TOKEN_HEADER] === undefined || !isRouteTarget(target)) {
     next();
     return;
   }

@@ -11,15 +11,16 @@ import {
 import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
 import { isAlive } from "./discovery.js";
 import type { StartedServer } from "./dev-server.js";
-import { createLauncherLogger } from "./launcher-logger.js";
-import { postRun } from "./post-run.js";
+import { installedVersion, ownVersion } from "./installed-packages.js";
+import { postRun, UnmarkedAnswer } from "./post-run.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
-import { writeEvalScript } from "./eval-script.js";
 import { resolveBareName } from "./script-folders.js";
 import { resolveScriptPath } from "./script-path.js";
 import { countWaiting, markWaiting, tryStartLock, type StartLock } from "./start-lock.js";
 import { suggestScript } from "./suggest-script.js";
+import { createServerLog } from "./server-log.js";
 import { UsageError } from "./usage-error.js";
+import { shieldWorkerd } from "./workerd-shield.js";
 
 /** Options of {@link runScript}. */
 export interface RunScriptOptions {
@@ -31,7 +32,8 @@ export interface RunScriptOptions {
   script: string;
   /**
    * Run this snippet instead of a file (`script` is then only its label). An expression is
-   * the result; statements are a function body. `env`, `args`, `ctx` and `signal` are in scope.
+   * the result; statements are a function body. `env`, `args`, `ctx` and `signal` are in
+   * scope, and imports resolve as in a script in `src/scripts/`. Nothing is written to disk.
    */
   eval?: string;
   /** Passed to the script as `args`. */
@@ -51,7 +53,7 @@ export interface RunScriptOptions {
   attach?: boolean;
   /**
    * Cancels the run: the script's `signal` is aborted, it gets a moment to clean up, then
-   * the server closes. A reason of "SIGTERM" picks exit code 143; anything else 130.
+   * the server closes. A reason of "SIGTERM" picks exit code 143, "SIGHUP" 129; anything else 130.
    */
   signal?: AbortSignal;
   /** Where relative paths start. Default: `process.cwd()`. */
@@ -66,6 +68,14 @@ export interface RunScriptOptions {
   rawLogs?: boolean;
   /** Called with short progress notes ("starting the dev server"). */
   onStatus?: (message: string) => void;
+  /**
+   * Show the log of a dev server the launcher starts (Vite, its plugins, wrangler, the app's
+   * own console) on `output.stderr` as it comes. Default: false; the log is kept and shown
+   * only when the server fails to start or the script fails to load or to answer. While that
+   * server lives, whatever this process writes to its stdout and stderr other than through
+   * `output` is that log, so plugins cannot write into the script's output.
+   */
+  verbose?: boolean;
 }
 
 /** What {@link runScript} resolves to. It never rejects for a failed or refused script. */
@@ -92,26 +102,21 @@ const TIMEOUT_BACKSTOP_MS = 10_000;
  * afterwards. Resolves to the outcome and the exit code the CLI would use.
  */
 export async function runScript(options: RunScriptOptions): Promise<RunOutcome> {
-  if (options.eval === undefined) return runScriptFile(options);
-  const root = path.resolve(options.cwd ?? process.cwd(), options.root ?? ".");
-  const snippet = writeEvalScript(root, options.eval);
-  try {
-    return await runScriptFile({ ...options, script: snippet.path });
-  } finally {
-    snippet.remove();
-  }
-}
-
-async function runScriptFile(options: RunScriptOptions): Promise<RunOutcome> {
   const cwd = options.cwd ?? process.cwd();
   const root = path.resolve(cwd, options.root ?? ".");
   // Miniflare would otherwise try to download its Request.cf data at start-up.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
-  const script = resolveScriptPath(root, resolveBareName(root, cwd, options.script) ?? options.script, cwd);
-  if (!script.ok) {
-    const suggestion = script.problem === "not-found" ? suggestScript(root, cwd, options.script) : undefined;
-    return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
+  let target: RunTarget;
+  if (options.eval !== undefined) {
+    target = { eval: options.eval };
+  } else {
+    const script = resolveScriptPath(root, resolveBareName(root, cwd, options.script) ?? options.script, cwd);
+    if (!script.ok) {
+      const suggestion = script.problem === "not-found" ? suggestScript(root, cwd, options.script) : undefined;
+      return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
+    }
+    target = { script: script.path };
   }
   if (options.signal?.aborted) return interrupted(options.signal.reason);
   const mode = options.mode ?? "development";
@@ -119,32 +124,39 @@ async function runScriptFile(options: RunScriptOptions): Promise<RunOutcome> {
 
   let lock: StartLock | undefined;
   let server: StartedServer | undefined;
+  const serverLog = createServerLog({ verbose: options.verbose ?? false, write: (options.output ?? PROCESS_OUTPUT).stderr });
+  let releaseServerOutput: (() => void) | undefined;
+  let unshield: (() => void) | undefined;
+  let outcome: RunOutcome | undefined;
   try {
     if (options.attach !== false) {
       const found = await findOrClaimServer(root, configFile, mode, options);
       if (found === "interrupted") return interrupted(options.signal?.reason);
       if ("url" in found) {
         options.onStatus?.(`Running in the dev server at ${found.url} (pid ${found.pid}).`);
-        return await runOnServer(found, script.path, options);
+        return await runOnServer(found, target, options);
       }
       lock = found.lock;
     }
     options.onStatus?.("Starting the dev server…");
+    releaseServerOutput = serverLog.captureProcessOutput();
+    unshield = shieldWorkerd(root);
     // Loaded only here: attaching to a running server needs none of it.
     const { startDevServer } = await import("./dev-server.js");
     server = await startDevServer({
       root,
       configFile,
       mode,
-      logger: createLauncherLogger(options.output ?? PROCESS_OUTPUT),
+      logger: serverLog.logger,
       // Holding the start lock, this server is the project's shared one until it closes.
       discoverable: lock !== undefined,
     }).catch((error: unknown) => {
       if (error instanceof UsageError) throw error;
+      serverLog.replay();
       throw new UsageError(`The dev server of ${root} could not start: ${errorMessage(error)}`);
     });
     if (options.signal?.aborted) return interrupted(options.signal.reason);
-    const outcome = await runOnServer(server, script.path, options);
+    outcome = await runOnServer(server, target, options, root);
     if (lock) await waitUntilIdle(server, root, configFile, options);
     return outcome;
   } catch (error) {
@@ -152,9 +164,15 @@ async function runScriptFile(options: RunScriptOptions): Promise<RunOutcome> {
     throw error;
   } finally {
     await server?.close();
+    releaseServerOutput?.();
+    unshield?.();
     lock?.release();
+    if (outcome && explainedByServerLog(outcome)) serverLog.replay();
   }
 }
+
+/** What a run runs: a script file (its canonical path) or a snippet. */
+type RunTarget = { script: string } | { eval: string };
 
 /** How long to wait for another launcher to start the project's dev server. */
 const START_WAIT_MS = 120_000;
@@ -229,9 +247,10 @@ async function waitUntilIdle(
 
 /** Posts the run and waits for its answer, turning a cancel or a lost timeout into an outcome. */
 async function runOnServer(
-  server: { url: string; token: string },
-  scriptPath: string,
+  server: RunningServer | StartedServer,
+  target: RunTarget,
   options: RunScriptOptions,
+  root?: string,
 ): Promise<RunOutcome> {
   const timeoutMs = options.timeout === undefined ? undefined : Math.round(options.timeout * 1000);
   const runId = randomUUID();
@@ -241,7 +260,7 @@ async function runOnServer(
   const answer = postRun({
     url: server.url,
     token: server.token,
-    body: { script: scriptPath, args: options.args ?? [], timeoutMs, runId, stream: true, owner: process.pid },
+    body: { ...target, args: options.args ?? [], timeoutMs, runId, stream: true, owner: process.pid },
     signal: connection.signal,
     onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
   });
@@ -258,6 +277,9 @@ async function runOnServer(
     timeoutMs === undefined ? undefined : waitFor(timeoutMs + ABORT_GRACE_MS + TIMEOUT_BACKSTOP_MS, "backstop" as const);
   try {
     const first = await Promise.race([answer, cancelled, ...(backstop ? [backstop] : [])]).catch((error: unknown) => {
+      if (error instanceof UnmarkedAnswer && "entryWrapped" in server && !server.entryWrapped() && root) {
+        throw new UsageError(entryNotWrappedMessage(root, error.status));
+      }
       if (error instanceof UsageError) throw error;
       return { lost: error };
     });
@@ -285,6 +307,21 @@ function toOutcome(response: RunResponse, durationMs: number): RunOutcome {
   return { ok: false, exitCode: EXIT_CODES[response.kind], kind: response.kind, error: response.error, durationMs };
 }
 
+/**
+ * workerRun() wraps the user's entry where @cloudflare/vite-plugin imports it, as
+ * `virtual:cloudflare/user-entry` from its own `virtual:cloudflare/worker-entry` (every
+ * release from 1.13 on). A release that changes that leaves the route to the app.
+ */
+function entryNotWrappedMessage(root: string, status: number): string {
+  const cloudflare = installedVersion(root, "@cloudflare/vite-plugin") ?? "(version unknown)";
+  return `The dev server answered ${status} for the route without worker-run's marker: workerRun() found no worker entry to wrap. vite-plugin-worker-run ${ownVersion()} wraps the entry that @cloudflare/vite-plugin imports as "virtual:cloudflare/user-entry", and the installed @cloudflare/vite-plugin ${cloudflare} does not import it that way. Update vite-plugin-worker-run (npm install -D vite-plugin-worker-run@latest), or install a @cloudflare/vite-plugin release it supports (see its README).`;
+}
+
+/** Failures whose cause the dev server's log may show: a load error, a lost or hung run. */
+function explainedByServerLog(outcome: RunOutcome): boolean {
+  return !outcome.ok && (outcome.kind === "load" || (outcome.kind === "run" && outcome.error.stack === undefined));
+}
+
 function lostConnection(url: string, error: unknown): RunOutcome {
   return failure("run", "Error", `Lost the dev server at ${url} during the run (${errorMessage(error)}); the script may not have finished.`);
 }
@@ -297,8 +334,11 @@ function failure(kind: FailureKind, name: string, message: string): RunOutcome {
   return { ok: false, exitCode: EXIT_CODES[kind], kind, error: { name, message } };
 }
 
+/** Exit codes of the signals the CLI handles: 128 + the signal's number. */
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 function interrupted(reason: unknown): RunOutcome {
   const outcome = failure("interrupted", "Interrupted", `Interrupted by ${typeof reason === "string" ? reason : "the caller"}.`);
-  if (reason === "SIGTERM") outcome.exitCode = 143;
+  if (typeof reason === "string" && reason in SIGNAL_EXIT_CODES) outcome.exitCode = SIGNAL_EXIT_CODES[reason]!;
   return outcome;
 }

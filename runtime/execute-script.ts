@@ -1,6 +1,7 @@
 import {
+  EVAL_MODULE_PREFIX,
   RUN_ENDED_EVENT,
-  SCRIPT_ID_PREFIX,
+  SCRIPT_MODULE_PREFIX,
   SCRIPT_REFUSED_MARKER,
   type RunRequest,
   type RunResponse,
@@ -115,7 +116,7 @@ async function callScript(
   context: ScriptContextValue,
   log: RunLog | undefined,
 ): Promise<Outcome> {
-  const loaded = await importScript(body.script, nonce);
+  const loaded = await importScript(body, nonce);
   log?.imported();
   if (!loaded.ok) return loaded;
   const { module } = loaded;
@@ -127,7 +128,7 @@ async function callScript(
   if (typeof main !== "function") {
     return failure("usage", {
       name: "TypeError",
-      message: `The default export of "${body.script}" is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
+      message: `The default export of ${body.script === undefined ? "the snippet" : `"${body.script}"`} is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
     });
   }
   let result: unknown;
@@ -148,11 +149,14 @@ async function callScript(
 
 type Loaded = { ok: true; module: Record<string, unknown> } | Extract<Outcome, { ok: false }>;
 
-async function importScript(script: string, nonce: string): Promise<Loaded> {
+async function importScript(body: RunRequest, nonce: string): Promise<Loaded> {
   try {
-    // Goes through Vite's module runner: the plugin canonicalises and checks the path,
-    // then the user's own pipeline compiles the file.
-    const id = `${SCRIPT_ID_PREFIX}${nonce}/${encodeURIComponent(script)}`;
+    // Goes through Vite's module runner: the plugin canonicalises and checks the path (or
+    // stands the snippet in the scripts folder), then the user's own pipeline compiles it.
+    const id =
+      body.script === undefined
+        ? `/@id/${EVAL_MODULE_PREFIX}${nonce}/${encodeURIComponent(body.eval)}`
+        : `/@id/${SCRIPT_MODULE_PREFIX}${nonce}/${encodeURIComponent(body.script)}`;
     const module = (await import(/* @vite-ignore */ id)) as Record<
       string,
       unknown

@@ -11,8 +11,12 @@ export function parseBody(input: unknown): RunRequest | CancelRequest | StatusRe
     if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
     return { cancel: input.cancel, owner: parseOwner(input.owner) };
   }
-  const { script, args, timeoutMs, runId, stream, owner } = input;
-  if (typeof script !== "string" || script === "") throw new TypeError('"script" must be a non-empty string.');
+  const { script, eval: code, args, timeoutMs, runId, stream, owner } = input;
+  if ((script === undefined) === (code === undefined)) throw new TypeError('Give exactly one of "script" and "eval".');
+  if (script !== undefined && (typeof script !== "string" || script === "")) {
+    throw new TypeError('"script" must be a non-empty string.');
+  }
+  if (code !== undefined && typeof code !== "string") throw new TypeError('"eval" must be a string.');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw new TypeError('"args" must be an array of strings.');
   }
@@ -21,7 +25,8 @@ export function parseBody(input: unknown): RunRequest | CancelRequest | StatusRe
   }
   if (runId !== undefined && typeof runId !== "string") throw new TypeError('"runId" must be a string.');
   if (stream !== undefined && typeof stream !== "boolean") throw new TypeError('"stream" must be a boolean.');
-  return { script, args, timeoutMs, runId, stream, owner: parseOwner(owner) };
+  const options = { args, timeoutMs, runId, stream, owner: parseOwner(owner) };
+  return typeof code === "string" ? { eval: code, ...options } : { script: script as string, ...options };
 }
 
 function parseOwner(owner: unknown): number | undefined {

@@ -1,4 +1,4 @@
-import { ROUTE_PATH, type EntryOptions } from "../shared/protocol.js";
+import { ROUTE_PATH, TOKEN_HEADER, type EntryOptions } from "../shared/protocol.js";
 import { handleRunRequest } from "./dispatcher.js";
 
 type FetchHandler = (request: Request, env: unknown, ctx: ExecutionContext) => unknown;
@@ -24,14 +24,21 @@ export function wrapDefaultExport(userDefault: unknown, options: EntryOptions): 
   return userDefault; // Not a shape the runner accepts; let it report that as before.
 }
 
-function isRunRoute(request: Request): boolean {
+/**
+ * Whether a request speaks worker-run's protocol: the route's path and the token header
+ * (whatever its value: the dispatcher checks it). Other requests on the path (rwsdk's own
+ * `worker-run` uses it too) reach the app as if the plugin were not there.
+ */
+export function isRunRequest(request: Request): boolean {
   // Cheap pre-check first: this runs on every request the app serves.
-  return request.url.includes(ROUTE_PATH) && new URL(request.url).pathname === ROUTE_PATH;
+  return (
+    request.url.includes(ROUTE_PATH) && request.headers.has(TOKEN_HEADER) && new URL(request.url).pathname === ROUTE_PATH
+  );
 }
 
 function routeFirst(userFetch: unknown, receiver: unknown, options: EntryOptions): FetchHandler {
   return (request, env, ctx) => {
-    if (isRunRoute(request)) return handleRunRequest(request, env, ctx, options);
+    if (isRunRequest(request)) return handleRunRequest(request, env, ctx, options);
     if (typeof userFetch !== "function") {
       // The Cloudflare runner's own words for this case, so the app fails exactly as before.
       throw new TypeError(`Expected "default" export of "${options.entryPath}" to define a \`fetch()\` function.`);

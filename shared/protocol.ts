@@ -33,14 +33,21 @@ export const VIRTUAL_PREFIX = "virtual:worker-run/";
 export const VIRTUAL_ENTRY_ID = `${VIRTUAL_PREFIX}entry`;
 
 /**
- * Dynamic imports of `${SCRIPT_ID_PREFIX}<run nonce>/<encodeURIComponent(path)>` are resolved
- * by the plugin on the Node side, which canonicalises the path and checks it is allowed.
- * The leading `/@id/` makes Vite's module runner hand the id to the plugins instead of
- * resolving it as a bare package name. The nonce gives every run its own instance of the
- * script module (top-level code runs again, a failed load is not cached), while the app's
- * modules it imports stay shared.
+ * Dynamic imports of `/@id/${SCRIPT_MODULE_PREFIX}<run nonce>/<encodeURIComponent(path)>` are
+ * resolved by the plugin on the Node side, which canonicalises the absolute path and checks
+ * it is allowed. The leading `/@id/` makes Vite's module runner hand the id to the plugins
+ * instead of resolving it as a bare package name. The nonce gives every run its own instance
+ * of the script module (top-level code runs again, a failed load is not cached), while the
+ * app's modules it imports stay shared.
  */
-export const SCRIPT_ID_PREFIX = `/@id/${VIRTUAL_PREFIX}script/`;
+export const SCRIPT_MODULE_PREFIX = `${VIRTUAL_PREFIX}script/`;
+
+/**
+ * `/@id/${EVAL_MODULE_PREFIX}<run nonce>/<encodeURIComponent(code)>`: a snippet of `--eval`,
+ * which the plugin serves as a module that stands in the project's scripts folder, so that
+ * its imports resolve exactly as a script's there.
+ */
+export const EVAL_MODULE_PREFIX = `${VIRTUAL_PREFIX}eval/`;
 
 /**
  * Starts the message of the error the plugin throws when it refuses a script path. A
@@ -63,10 +70,23 @@ export interface EntryOptions extends GuardOptions {
   entryPath: string;
 }
 
-/** The body the launcher posts to the route. */
-export interface RunRequest {
-  /** The script path as the user typed it, relative to the project root. */
-  script: string;
+/** The body the launcher posts to the route: a script file, or a snippet (`eval`). */
+export type RunRequest = RunOptions &
+  (
+    | {
+        /** The script file's absolute, canonical path (the plugin checks it again before import). */
+        script: string;
+        eval?: undefined;
+      }
+    | {
+        /** The code of `--eval`: an expression, or statements of a function body. */
+        eval: string;
+        script?: undefined;
+      }
+  );
+
+/** What a run request says besides what to run. */
+export interface RunOptions {
   /** The command-line words after the script path. */
   args: string[];
   /** Abort the script's `signal` after this many milliseconds (0 or absent: never). */

@@ -233,7 +233,7 @@ describe("with `vite dev` running, the launcher runs the script in it", () => {
     });
     expectExit(interrupted.result, 130);
     expectAttached(interrupted, dev);
-    expect(interrupted.result.stderr, describeRun(interrupted.result)).toContain("Interrupted by SIGINT.");
+    expect(interrupted.result.stderr, describeRun(interrupted.result)).toContain("✖ src/scripts/wait-for-abort.ts was interrupted by SIGINT\n");
 
     const marker = await runCliBounded(["src/scripts/read-marker.ts", "attach-sigint"], { cwd: project.dir });
     expectExit(marker, 0);

@@ -153,6 +153,9 @@ function compareTrees(withPlugin: Map<string, string>, withoutPlugin: Map<string
   return differences.sort();
 }
 
+/** Projects whose own app code mentions worker-run (it answers `/__worker-run` itself). */
+const APP_MENTIONS_WORKER_RUN = ["tests/fixtures/foreign-route"];
+
 /** Output files that mention worker-run, once the project's own absolute path is set aside. */
 async function filesMentioningWorkerRun(dir: string, files: Iterable<string>): Promise<string[]> {
   const found: string[] = [];
@@ -226,7 +229,10 @@ describe("vite build is the same with and without workerRun()", () => {
           `the build wrote no JavaScript:\n${[...withPlugin.keys()].join("\n")}\n${log}`,
         ).toBe(true);
         expect(compareTrees(withPlugin, withoutPlugin), log).toEqual([]);
-        expect(await filesMentioningWorkerRun(temp.dir, withPlugin.keys())).toEqual([]);
+        // An app that answers the path itself (as rwsdk's does) mentions it in its own code;
+        // the identical trees above show none of it comes from the plugin.
+        const ownMentions = APP_MENTIONS_WORKER_RUN.includes(project);
+        expect((await filesMentioningWorkerRun(temp.dir, withPlugin.keys())).length > 0, log).toBe(ownMentions);
       } finally {
         await temp.remove();
       }

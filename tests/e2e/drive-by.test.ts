@@ -1,14 +1,16 @@
-// Threat 1 of SECURITY.md, end to end: a web page the developer visits, in a real browser,
-// tries every request a page can send to the route without the token (a text/plain form,
-// no-cors and text/plain fetches, a JSON fetch behind a CORS preflight), against both
-// loopback names of a real dev server. None of them may get a script imported.
+// A web page the developer visits, in a real browser, tries every request a page can send
+// to the route without the token (a text/plain form, no-cors and text/plain fetches, a JSON
+// fetch behind a CORS preflight, and one that carries a guessed token header), against both
+// loopback names of a real dev server. None of them may get a script imported. Requests
+// without worker-run's header reach the app as if the plugin were not there; the one with
+// it is refused by the worker's guard for its Origin.
 import { mkdtemp, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { ROUTE_PATH, RESPONSE_MARKER_HEADER } from "../../shared/protocol.js";
+import { ROUTE_PATH, RESPONSE_MARKER_HEADER, TOKEN_HEADER } from "../../shared/protocol.js";
 import {
   MARKER_LOG_LINE,
   MARKER_SCRIPT,
@@ -34,6 +36,11 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** What a page that does not know the token might send in worker-run's header. */
+const GUESSED_TOKEN = "0".repeat(64);
+/** The attack fixture's own answer to every request. */
+const APP_ANSWER = "attack fixture: the app answered.";
 
 /** The body the launcher sends, which every attempt tries to get past the route. */
 const RUN_BODY = JSON.stringify({ script: MARKER_SCRIPT, args: [] });
@@ -101,6 +108,8 @@ function submitForm(index) {
       fetch(url, { method: "POST", headers: { "content-type": "text/plain" }, body }));
     await attempt("fetch application/json (preflight)", target, (url) =>
       fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body }));
+    await attempt("fetch application/json + guessed token (preflight)", target, (url) =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json", ${JSON.stringify(TOKEN_HEADER)}: ${JSON.stringify(GUESSED_TOKEN)} }, body }));
   }
   await fetch("/report", { method: "POST", keepalive: true, body: JSON.stringify({ done: true, attempts }) });
 })();
@@ -115,6 +124,8 @@ interface Seen {
   origin: string;
   fetchSite: string;
   contentType: string;
+  /** Whether it carried worker-run's token header. */
+  token: boolean;
   status: number;
   /** The dispatcher's marker header: the worker's guard answered, not Vite. */
   fromDispatcher: boolean;
@@ -134,6 +145,7 @@ function recordRouteRequests(server: TestServer, seen: Seen[]): void {
         origin: request.headers.origin ?? "",
         fetchSite: String(request.headers["sec-fetch-site"] ?? ""),
         contentType: request.headers["content-type"] ?? "",
+        token: request.headers[TOKEN_HEADER] !== undefined,
         status: response.statusCode,
         fromDispatcher: response.getHeader(RESPONSE_MARKER_HEADER) === "1",
       });
@@ -196,35 +208,35 @@ describe("a web page in a real browser cannot get a script run", () => {
 
   test("the page made every attempt against both loopback names", () => {
     const made = report.attempts.map((attempt) => `${attempt.kind} -> ${attempt.target}`);
-    expect(made, JSON.stringify(report, null, 2)).toHaveLength(2 * 5);
+    expect(made, JSON.stringify(report, null, 2)).toHaveLength(2 * 6);
     for (const attempt of report.attempts) {
       const label = `${attempt.kind} -> ${attempt.target}`;
       if (attempt.kind === "form text/plain") expect(attempt.outcome, label).toBe("iframe loaded");
       else if (attempt.kind.startsWith("fetch no-cors")) expect(attempt.outcome, label).toBe("opaque response");
-      else if (attempt.kind === "fetch text/plain") expect(attempt.outcome, label).toContain("HTTP 415");
       // The preflight passes (Vite's CORS allows loopback origins); the worker refuses the POST.
-      else expect(attempt.outcome, label).toContain("HTTP 403 ");
+      else if (attempt.kind.includes("guessed token")) expect(attempt.outcome, label).toContain("HTTP 403 ");
+      // Without worker-run's header the request is not worker-run's: the app answers it.
+      else expect(attempt.outcome, label).toBe(`HTTP 200 ${APP_ANSWER}\n`);
     }
   });
 
-  test("every POST reached the worker and its guard refused it", () => {
+  test("every POST reached the worker: the app answered those without worker-run's header, the guard refused the other", () => {
     const description = JSON.stringify({ seen, attempts: report.attempts }, null, 2);
     const posts = seen.filter((request) => request.method === "POST");
-    // Per loopback name: the form, two no-cors fetches, the text/plain fetch, the JSON fetch.
-    expect(posts, description).toHaveLength(2 * 5);
+    // Per loopback name: the form, two no-cors fetches, the text/plain fetch, two JSON fetches.
+    expect(posts, description).toHaveLength(2 * 6);
     for (const host of ["127.0.0.1", "localhost"]) {
-      expect(posts.filter((request) => request.host.startsWith(`${host}:`)), description).toHaveLength(5);
+      expect(posts.filter((request) => request.host.startsWith(`${host}:`)), description).toHaveLength(6);
     }
     for (const request of posts) {
-      expect(request.fromDispatcher, description).toBe(true);
-      if (request.contentType.startsWith("application/json")) {
-        // Only after a preflight, and still without the token; refused for its Origin.
-        expect(request.status, description).toBe(403);
+      if (request.token) {
+        // Only after a preflight, with a guessed token; refused for its Origin.
+        expect(request, description).toMatchObject({ fromDispatcher: true, status: 403 });
       } else {
-        // The browser drops the JSON content type from no-cors requests, and a form cannot set it.
-        expect(request.status, description).toBe(415);
+        expect(request, description).toMatchObject({ fromDispatcher: false, status: 200 });
       }
     }
+    expect(posts.filter((request) => request.token), description).toHaveLength(2);
     // Nothing else reached the route but the preflights, which Vite's CORS middleware answered.
     for (const request of seen.filter((entry) => entry.method !== "POST")) {
       expect(request, description).toMatchObject({ method: "OPTIONS", fromDispatcher: false });
@@ -232,7 +244,7 @@ describe("a web page in a real browser cannot get a script run", () => {
   });
 
   test("the JSON fetch was refused for its origin, before the token was looked at", () => {
-    const jsonFetches = report.attempts.filter((attempt) => attempt.kind.includes("preflight"));
+    const jsonFetches = report.attempts.filter((attempt) => attempt.kind.includes("guessed token"));
     expect(jsonFetches).toHaveLength(2);
     for (const attempt of jsonFetches) {
       expect(attempt.outcome, attempt.target).toContain("Cross-origin requests cannot run scripts.");

@@ -117,14 +117,14 @@ describe("every run ends with its exit code and leaves no process behind", () =>
     const run = await observe(["src/scripts/never-resolves.ts", "lifecycle-sigint"], interruptWhenStarted("SIGINT"));
     expectExit(run.result, 130);
     await expectNoOrphans(run);
-    expect(run.result.stderr, describeRun(run.result)).toContain("Interrupted by SIGINT.");
+    expect(run.result.stderr, describeRun(run.result)).toContain("✖ src/scripts/never-resolves.ts was interrupted by SIGINT\n");
   });
 
   it("SIGTERM while the script runs (exit 143, said on stderr)", async () => {
     const run = await observe(["src/scripts/never-resolves.ts", "lifecycle-sigterm"], interruptWhenStarted("SIGTERM"));
     expectExit(run.result, 143);
     await expectNoOrphans(run);
-    expect(run.result.stderr, describeRun(run.result)).toContain("Interrupted by SIGTERM.");
+    expect(run.result.stderr, describeRun(run.result)).toContain("✖ src/scripts/never-resolves.ts was interrupted by SIGTERM\n");
   });
 });
 

@@ -54,7 +54,7 @@ async function startExposedServer(root: string, configFile: string): Promise<Exp
     const api = server.config.plugins.find((plugin) => plugin.name === "worker-run")?.api as WorkerRunApi | undefined;
     if (!api) throw new Error(`Expected ${configFile} to include workerRun().`);
     const url = `http://127.0.0.1:${port}/`;
-    return { server, url, address, api, token: api.token, logs, close: () => server.close() };
+    return { server, url, address, api, token: api.getToken(), logs, close: () => server.close() };
   } catch (error) {
     await server.close();
     throw error;

@@ -1,13 +1,16 @@
 // The package as npm ships it: `npm pack` of the built repository holds the built code and
 // nothing else, and a project outside the repository that installs the tarball can run a
-// script with the installed `worker-run`.
+// script with the installed `worker-run`. That project's path contains a space, as many
+// users' do ("My Projects"): paths must be derived from module URLs with `fileURLToPath`,
+// never `URL.pathname` (which keeps `%20`).
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { packRepository } from "../helpers/pack.js";
-import { EXAMPLES_DIR } from "../helpers/paths.js";
+import { EXAMPLES_DIR, REPO_ROOT } from "../helpers/paths.js";
 import { describeRun, type CliResult } from "../helpers/run-cli.js";
 
 /** What the published package must contain (paths inside the tarball's `package/`). */
@@ -42,10 +45,13 @@ function run(command: string, args: string[], cwd: string): Promise<CliResult> {
 describe("the packed package", () => {
   let tempDir: string;
   let tarball: string;
+  /** The project that installs the tarball (by the second test). */
+  let app: string;
 
   beforeAll(async () => {
-    tempDir = await mkdtemp(path.join(os.tmpdir(), "worker-run-pack-"));
+    tempDir = await mkdtemp(path.join(os.tmpdir(), "worker run pack-"));
     tarball = await packRepository(tempDir);
+    app = path.join(tempDir, "d1 seed");
   });
 
   afterAll(async () => {
@@ -71,7 +77,7 @@ describe("the packed package", () => {
   });
 
   test("a project outside the repository installs the tarball and runs its seed with the installed bin", async () => {
-    const app = path.join(tempDir, "d1-seed");
+    expect(app).toContain(" ");
     await cp(path.join(EXAMPLES_DIR, "d1-seed"), app, {
       recursive: true,
       filter: (file) => ![".wrangler", "node_modules", "dist", ".vite"].includes(path.basename(file)),
@@ -100,4 +106,14 @@ describe("the packed package", () => {
     );
     expect(seeded.stderr, describeRun(seeded)).toContain("✔ src/scripts/seed.ts finished");
   }, 300_000);
+
+  test("the installed `worker-run --version` prints the package's version, under a path with a space", async () => {
+    const bin = path.join(app, "node_modules/.bin/worker-run");
+    expect(existsSync(bin), `${bin} is installed by the test before`).toBe(true);
+    const { version } = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    const result = await run(process.execPath, [bin, "--version"], app);
+    expect(result.code, describeRun(result)).toBe(0);
+    expect(result.stdout, describeRun(result)).toBe(`${version}\n`);
+    expect(result.stderr, describeRun(result)).toBe("");
+  });
 });

@@ -41,7 +41,7 @@ export async function startTestServer(root: string, configFile?: string): Promis
     await server.listen();
     const url = server.resolvedUrls!.local[0]!;
     const api = server.config.plugins.find((plugin) => plugin.name === "worker-run")?.api as WorkerRunApi | undefined;
-    return { server, url, token: api?.token ?? "", logs, close: () => server.close() };
+    return { server, url, token: api?.getToken() ?? "", logs, close: () => server.close() };
   } catch (error) {
     await server.close();
     throw error;

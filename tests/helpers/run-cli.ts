@@ -13,6 +13,11 @@ export interface CliResult {
 export interface CliOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Start the launcher as the leader of a process group of its own, as a terminal's shell
+   * starts a foreground job, so that a test can signal the whole group (`kill(-pid)`).
+   */
+  processGroup?: boolean;
 }
 
 /** A launcher process that is still running, with its output so far. */
@@ -30,6 +35,7 @@ export function spawnCli(args: string[], options: CliOptions): RunningCli {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.processGroup ?? false,
   });
   let stdout = "";
   let stderr = "";

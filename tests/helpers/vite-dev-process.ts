@@ -53,16 +53,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** How to start a `vite dev` process. */
+export interface ViteDevOptions {
+  /** Variables added to (or, when undefined, removed from) the test's environment. */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Starts `vite dev --port <free> --strictPort --host 127.0.0.1` in `root` as a separate
  * process, the way a user would, and resolves once it answers HTTP. On failure the
  * process group is stopped and the error carries its output.
  */
-export async function startViteDev(root: string): Promise<ViteDevProcess> {
+export async function startViteDev(root: string, options: ViteDevOptions = {}): Promise<ViteDevProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so that stopping it reaches workerd too.
     detached: true,

@@ -26,7 +26,12 @@ describe("parseCliArgs", () => {
       json: false,
       timeout: undefined,
       attach: true,
+      verbose: false,
     });
+  });
+
+  test("--verbose", () => {
+    expect(parseCliArgs(["--verbose", "seed"])).toMatchObject({ kind: "run", script: "seed", verbose: true });
   });
 
   test("-e/--eval: the snippet instead of a script; every word after the options is an arg", () => {
