@@ -1,20 +1,26 @@
 /**
- * npm run bench [-- --runs 7 --attached-runs 30 --app-requests 500]
+ * npm run bench [-- --runs 9 --attached-runs 30 --app-requests 500]
  *
- * What worker-run costs on examples/d1-seed, side by side with the least a tool could do
- * (issue 5). Not a test: it prints a table, writes the numbers to bench/results/, and marks
+ * What worker-run costs, side by side with the least a tool could do, on two projects:
+ * examples/d1-seed (a worker and nothing else) and bench/fixtures/client-heavy (a React +
+ * Tailwind client with the worker as its API, the shape of Cloudflare's full-stack React
+ * template). Not a test: it prints a table, writes the numbers to bench/results/, and marks
  * each target PASS or MISS; it fails only when something it runs fails.
  *
- * - floor: a Node program that starts the example's dev server without workerRun(),
- *   sends GET / into the worker, closes and exits; cold: `worker-run --no-attach` running a
- *   one-query script. Alternated, each with wall time and peak RSS.
- * - attached: the same script run in a `vite dev` already running: one launcher process,
- *   and runScript() called in this process.
- * - overhead: plain GET / latency of a `vite dev` with and without workerRun().
+ * - floor: a Node program that starts the project's dev server without workerRun(),
+ *   sends one request into the worker, closes and exits; cold: `worker-run --no-attach`
+ *   running a one-query script; default: the same without --no-attach, as users type it (it
+ *   looks for a running server's discovery record, takes the start lock and makes its server
+ *   discoverable while it runs). All three on both projects alternated, each with wall time
+ *   and peak RSS.
+ * - attached (d1-seed): the same script run in a `vite dev` already running: one launcher
+ *   process, and runScript() called in this process.
+ * - overhead (d1-seed): plain GET / latency of a `vite dev` with and without workerRun().
  *
  * Every process it starts is in its own process group and stopped at the end, also on
  * error and on Ctrl-C.
  */
+import { statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -22,13 +28,22 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { alternatingLatencies, expectSuccess, measureProcess } from "./lib/measure.mjs";
-import { createBenchProject, FILES, REPO_ROOT } from "./lib/project.mjs";
+import { createBenchProject, FILES, PROJECTS, REPO_ROOT } from "./lib/project.mjs";
 import { SAMPLE_INTERVAL_MS, startViteDev, stopAll, stopGroup } from "./lib/processes.mjs";
-import { formatReport, judge, summarize } from "./lib/report.mjs";
+import { buildTargets, formatReport, judge, summarize } from "./lib/report.mjs";
 
 const BIN = path.join(REPO_ROOT, "bin/worker-run.js");
 const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
 const ATTACHED = "Running in the dev server at";
+/** What the launcher says when it starts its own server, so only cold runs are timed as cold. */
+const STARTING = "Starting the dev server";
+/** The project the attached and app-overhead phases run on. */
+const SERVED_PROJECT = "d1-seed";
+/** The cold paths measured against the floor: how each is started, and its label. */
+const COLD_KINDS = [
+  { key: "cold", args: ["--no-attach"], label: "worker-run --no-attach", short: "--no-attach" },
+  { key: "default", args: [], label: "worker-run (default: lock + discovery)", short: "default" },
+];
 /** What the launcher prints for the script's `{ one: 1 }`, so only real runs are timed. */
 const RESULT = "one";
 const DISCARD = { stdout() {}, stderr() {} };
@@ -36,7 +51,7 @@ const DISCARD = { stdout() {}, stderr() {} };
 function parseOptions() {
   const { values } = parseArgs({
     options: {
-      runs: { type: "string", default: "7" },
+      runs: { type: "string", default: "9" },
       "attached-runs": { type: "string", default: "30" },
       "app-requests": { type: "string", default: "500" },
     },
@@ -72,7 +87,17 @@ function describeMachine() {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     loadAverageStart: os.loadavg()[0],
+    distBuilt: distBuilt(),
   };
+}
+
+/** When the measured build was made: others may rebuild dist/ between two runs of the bench. */
+function distBuilt() {
+  try {
+    return statSync(path.join(REPO_ROOT, "dist/launcher/cli.js")).mtime.toISOString();
+  } catch {
+    throw new Error("No dist/launcher/cli.js: run `npm run build` before the bench.");
+  }
 }
 
 function progress(message) {
@@ -80,28 +105,41 @@ function progress(message) {
 }
 
 /**
- * floor and cold, one warm-up each (Vite's dependency cache, D1's local state), then
- * alternated with the order flipping every round, so drift and load from elsewhere on the
- * machine fall on both alike.
+ * floor, cold and default on every project, one warm-up each (Vite's dependency cache, D1's
+ * local state), then alternated with the order flipping every round (projects and
+ * commands), so drift and load from elsewhere on the machine fall on all alike.
  */
-async function measureColdAgainstFloor(dir, { runs }) {
-  const commands = {
+async function measureColdAgainstFloor(projects, { runs }) {
+  const commandsOf = ({ dir }) => ({
     floor: () => measureProcess(dir, [FILES.floorProgram], { resources: true, check: expectSuccess("floor") }),
-    cold: () =>
-      measureProcess(dir, [BIN, "--no-attach", FILES.script], {
-        resources: true,
-        check: expectSuccess("cold worker-run", { stdoutIncludes: RESULT }),
-      }),
-  };
-  progress("warm-up: floor, cold");
-  await commands.floor();
-  await commands.cold();
-  const measured = { floor: [], cold: [] };
+    ...Object.fromEntries(
+      COLD_KINDS.map(({ key, args, label }) => [
+        key,
+        () =>
+          measureProcess(dir, [BIN, ...args, FILES.script], {
+            resources: true,
+            check: expectSuccess(label, { stdoutIncludes: RESULT, stderrIncludes: STARTING, stderrExcludes: ATTACHED }),
+          }),
+      ]),
+    ),
+  });
+  const steps = projects.flatMap((project) =>
+    Object.entries(commandsOf(project)).map(([command, run]) => ({ project: project.name, command, run })),
+  );
+  progress(`warm-up: ${steps.map(({ project, command }) => `${project} ${command}`).join(", ")}`);
+  for (const step of steps) await step.run();
+  const measured = Object.fromEntries(
+    projects.map(({ name }) => [name, { floor: [], ...Object.fromEntries(COLD_KINDS.map(({ key }) => [key, []])) }]),
+  );
   for (let round = 0; round < runs; round++) {
-    const order = round % 2 === 0 ? ["floor", "cold"] : ["cold", "floor"];
-    for (const name of order) measured[name].push(await commands[name]());
-    const last = (name) => `${name} ${measured[name].at(-1).wallMs.toFixed(0)} ms`;
-    progress(`round ${round + 1}/${runs}: ${last("floor")}, ${last("cold")}`);
+    for (const step of round % 2 === 0 ? steps : [...steps].reverse()) {
+      measured[step.project][step.command].push(await step.run());
+    }
+    const last = (project) =>
+      `${project} ${Object.entries(measured[project])
+        .map(([command, list]) => `${command} ${list.at(-1).wallMs.toFixed(0)}`)
+        .join("/")} ms`;
+    progress(`round ${round + 1}/${runs}: ${projects.map(({ name }) => last(name)).join("; ")}`);
   }
   return measured;
 }
@@ -136,7 +174,7 @@ async function measureAttachedProcess(dir, { attachedRuns, warmups }) {
 
 /** runScript() in this process against the running server; the first calls load its modules. */
 async function measureInProcess(dir, { attachedRuns, warmups }) {
-  const { runScript } = await import(pathToFileURL(path.join(REPO_ROOT, "dist/plugin/index.js")).href);
+  const { runScript } = await import(pathToFileURL(path.join(REPO_ROOT, "dist/index.js")).href);
   const once = async () => {
     const statuses = [];
     const started = performance.now();
@@ -175,23 +213,50 @@ async function measureWithServers(dir, options) {
   return { appWith, appWithout, appControl, attachedProcess, inProcess };
 }
 
-function summarizeAll(coldVsFloor, served) {
-  const field = (runs, key) => runs.map((run) => run[key]);
+/** Per project: wall, tree peak RSS, Node's own max RSS and CPU of floor, cold and default. */
+function summarizeColdRuns(measured) {
+  const field = (runs, key) => summarize(runs.map((run) => run[key]));
+  return Object.fromEntries(
+    Object.entries(measured).map(([project, byCommand]) => [
+      project,
+      Object.fromEntries(
+        Object.entries(byCommand).map(([command, runs]) => [
+          command,
+          {
+            wall: field(runs, "wallMs"),
+            treeRss: field(runs, "treePeakBytes"),
+            nodeRss: field(runs, "nodeMaxRssBytes"),
+            nodeCpu: field(runs, "nodeCpuMs"),
+          },
+        ]),
+      ),
+    ]),
+  );
+}
+
+function summarizeServed(served) {
   return {
-    floorWall: summarize(field(coldVsFloor.floor, "wallMs")),
-    coldWall: summarize(field(coldVsFloor.cold, "wallMs")),
-    floorTreeRss: summarize(field(coldVsFloor.floor, "treePeakBytes")),
-    coldTreeRss: summarize(field(coldVsFloor.cold, "treePeakBytes")),
-    floorNodeRss: summarize(field(coldVsFloor.floor, "nodeMaxRssBytes")),
-    coldNodeRss: summarize(field(coldVsFloor.cold, "nodeMaxRssBytes")),
-    floorNodeCpu: summarize(field(coldVsFloor.floor, "nodeCpuMs")),
-    coldNodeCpu: summarize(field(coldVsFloor.cold, "nodeCpuMs")),
     attachedProcess: summarize(served.attachedProcess),
     inProcess: summarize(served.inProcess),
     appWith: summarize(served.appWith),
     appWithout: summarize(served.appWithout),
     appControl: summarize(served.appControl),
   };
+}
+
+/** The values the targets judge: cold / floor ratios per project and cold path, and the served ones. */
+function targetValues(cold, served) {
+  const values = {};
+  for (const [project, s] of Object.entries(cold)) {
+    for (const { key } of COLD_KINDS) {
+      values[`${project}.${key}.wall`] = s[key].wall.median / s.floor.wall.median;
+      values[`${project}.${key}.treeRss`] = s[key].treeRss.median / s.floor.treeRss.median;
+    }
+  }
+  values.attachedProcessMs = served.attachedProcess.median;
+  values.inProcessMs = served.inProcess.median;
+  values.appWithOverWithout = served.appWith.median / served.appWithout.median;
+  return values;
 }
 
 /** The runs as stored: numbers only, not the processes' output. */
@@ -214,12 +279,12 @@ async function writeResults(results) {
 }
 
 /**
- * Stops what the bench started and removes the copy, once, whichever way the bench ends
- * (finished, failed, Ctrl-C). The project is read when cleaning, as it may not exist yet.
+ * Stops what the bench started and removes the copies, once, whichever way the bench ends
+ * (finished, failed, Ctrl-C). The copies are read when cleaning, as they may not exist yet.
  */
-function cleanupOnce(getProject) {
+function cleanupOnce(getProjects) {
   let done;
-  return () => (done ??= stopAll().finally(() => getProject()?.remove()));
+  return () => (done ??= stopAll().finally(() => Promise.all(getProjects().map((project) => project.remove()))));
 }
 
 /** Ctrl-C and SIGTERM clean up, then exit with the usual codes. */
@@ -238,36 +303,40 @@ async function main() {
   const options = parseOptions();
   const machine = describeMachine();
   const date = new Date().toISOString();
-  let project;
-  const cleanup = cleanupOnce(() => project);
+  const projects = [];
+  const cleanup = cleanupOnce(() => projects);
   onTermination(cleanup);
 
   let coldVsFloor;
   let served;
   try {
-    project = await createBenchProject();
-    progress(`project copy: ${path.relative(REPO_ROOT, project.dir)}`);
-    coldVsFloor = await measureColdAgainstFloor(project.dir, options);
-    served = await measureWithServers(project.dir, options);
+    for (const project of PROJECTS) {
+      projects.push(await createBenchProject(project));
+      progress(`project copy: ${path.relative(REPO_ROOT, projects.at(-1).dir)}`);
+    }
+    coldVsFloor = await measureColdAgainstFloor(projects, options);
+    served = await measureWithServers(projects.find(({ name }) => name === SERVED_PROJECT).dir, options);
   } finally {
     await cleanup();
   }
 
-  const summaries = summarizeAll(coldVsFloor, served);
-  const verdicts = judge({
-    coldOverFloorWall: summaries.coldWall.median / summaries.floorWall.median,
-    coldOverFloorRss: summaries.coldTreeRss.median / summaries.floorTreeRss.median,
-    attachedProcessMs: summaries.attachedProcess.median,
-    inProcessMs: summaries.inProcess.median,
-    appWithOverWithout: summaries.appWith.median / summaries.appWithout.median,
-  });
+  const cold = summarizeColdRuns(coldVsFloor);
+  const servedSummaries = summarizeServed(served);
   const results = {
     date,
     machine: { ...machine, loadAverageEnd: os.loadavg()[0] },
     options,
-    summaries,
-    verdicts,
-    runs: { floor: storedRuns(coldVsFloor.floor), cold: storedRuns(coldVsFloor.cold) },
+    projects: PROJECTS.map(({ name, source, floorPath, coldWallLimit }) => ({ name, source, floorPath, coldWallLimit })),
+    servedProject: SERVED_PROJECT,
+    coldKinds: COLD_KINDS.map(({ key, label, short }) => ({ key, label, short })),
+    summaries: { cold, served: servedSummaries },
+    verdicts: judge(targetValues(cold, servedSummaries), buildTargets(PROJECTS, COLD_KINDS)),
+    runs: Object.fromEntries(
+      Object.entries(coldVsFloor).map(([project, byCommand]) => [
+        project,
+        Object.fromEntries(Object.entries(byCommand).map(([command, runs]) => [command, storedRuns(runs)])),
+      ]),
+    ),
     samples: served,
     elapsedMs: performance.now() - started,
   };

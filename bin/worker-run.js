@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/plugin/cli.js";
+import "../dist/launcher/cli.js";

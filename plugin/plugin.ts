@@ -1,21 +1,12 @@
 import type { AddressInfo } from "node:net";
 import type { Plugin, ResolvedConfig } from "vite";
-import {
-  EVAL_MODULE_PREFIX,
-  RUN_ENDED_EVENT,
-  RUN_QUERY,
-  SCRIPT_MODULE_PREFIX,
-  SCRIPT_REFUSED_MARKER,
-  VIRTUAL_ENTRY_ID,
-} from "../shared/protocol.js";
-import { removeRecord, writeRecord } from "./discovery.js";
-import { createEvalModule, evalModulePath } from "./eval-module.js";
-import { forgetRunModule } from "./forget-run-module.js";
-import { refuseAbsoluteFormTarget } from "./route-middleware.js";
-import { injectRunConsole } from "./run-console.js";
+import { removeRecord, writeRecord } from "../common/discovery.js";
+import { SCRIPT_FOLDERS } from "../common/script-folders.js";
+import { SCRIPT_EXTENSIONS } from "../common/script-path.js";
+import { EVAL_MODULE_PREFIX, SCRIPT_MODULE_PREFIX, VIRTUAL_ENTRY_ID } from "../shared/protocol.js";
+import { createRouteMiddleware } from "./route-middleware.js";
+import { createRunModules, RUN_INSTANCE_RE } from "./run-modules.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
-import { SCRIPT_FOLDERS } from "./script-folders.js";
-import { resolveScriptPath, SCRIPT_EXTENSIONS } from "./script-path.js";
 import { createToken, digestToken } from "./token.js";
 import { createVirtualEntry } from "./virtual-entry.js";
 
@@ -46,6 +37,11 @@ export interface WorkerRunApi {
    * entry the way this plugin expects.
    */
   entryWrapped(): boolean;
+  /**
+   * The ids of the launchers' runs this server is answering now. A launcher that started a
+   * server others share closes it only once no other run is left and no launcher is waiting for it.
+   */
+  runsInFlight(): string[];
   /** Whether the route is on for this server (see {@link WorkerRunOptions.allowNetwork}). */
   readonly enabled: boolean;
   /**
@@ -62,8 +58,6 @@ export const PLUGIN_NAME = "worker-run";
 const CLOUDFLARE_USER_ENTRY = "virtual:cloudflare/user-entry";
 const CLOUDFLARE_WORKER_ENTRY = "\0virtual:cloudflare/worker-entry";
 const RESOLVED_ENTRY_ID = `\0${VIRTUAL_ENTRY_ID}`;
-// One run's instance of a script module: `<canonical path>?worker-run=<nonce>`.
-const RUN_INSTANCE_RE = new RegExp(`\\?${RUN_QUERY}=([\\w-]+)$`);
 const SCRIPT_ENTRY_GLOBS = SCRIPT_FOLDERS.map(
   (folder) => `${folder}/**/*.{${SCRIPT_EXTENSIONS.map((extension) => extension.slice(1)).join(",")}}`,
 );
@@ -77,15 +71,15 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]
 export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> {
   const token = createToken();
   const userEntries = new Map<string, string>();
-  /** Module ids of the script instances of runs in progress, by run nonce. */
-  const runModules = new Map<string, string>();
-  /** The code of the snippet modules of runs in progress, by module id. */
-  const evalModules = new Map<string, string>();
+  const runModules = createRunModules();
+  /** The launchers' runs whose answers are still open, by run id. */
+  const runsInFlight = new Set<string>();
   let config: ResolvedConfig | undefined;
   let enabled = true;
   const api: WorkerRunApi = {
     getToken: () => token,
     entryWrapped: () => userEntries.size > 0,
+    runsInFlight: () => [...runsInFlight],
     get enabled() {
       return enabled;
     },
@@ -118,17 +112,18 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     },
     configureServer(server) {
       if (!enabled) return;
-      server.middlewares.use(refuseAbsoluteFormTarget);
-      for (const environment of Object.values(server.environments)) {
-        if (environment.config.consumer !== "server") continue;
-        environment.hot.on(RUN_ENDED_EVENT, (data: { nonce?: unknown }) => {
-          const id = typeof data?.nonce === "string" ? runModules.get(data.nonce) : undefined;
-          if (!id) return;
-          runModules.delete(data.nonce as string);
-          evalModules.delete(id);
-          forgetRunModule(environment.moduleGraph, id);
-        });
-      }
+      const graphs = Object.values(server.environments)
+        .filter((environment) => environment.config.consumer === "server")
+        .map((environment) => environment.moduleGraph);
+      server.middlewares.use(
+        createRouteMiddleware(token, {
+          started: (runId) => runsInFlight.add(runId),
+          ended: (runId) => {
+            runsInFlight.delete(runId);
+            runModules.forget(runId, graphs);
+          },
+        }),
+      );
       const { httpServer } = server;
       httpServer?.once("listening", () => {
         if (!api.discoverable) return;
@@ -157,31 +152,19 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           return RESOLVED_ENTRY_ID;
         }
         if (!config) return null;
-        let id: string;
-        if (source.startsWith(SCRIPT_MODULE_PREFIX)) {
-          id = resolveScriptId(config.root, source.slice(SCRIPT_MODULE_PREFIX.length));
-        } else {
-          const { nonce, text: code } = splitRunId(source.slice(EVAL_MODULE_PREFIX.length));
-          id = `${evalModulePath(config.root)}?${RUN_QUERY}=${nonce}`;
-          evalModules.set(id, createEvalModule(code));
-        }
-        const nonce = RUN_INSTANCE_RE.exec(id)?.[1];
-        if (nonce) runModules.set(nonce, id);
-        return id;
+        return source.startsWith(SCRIPT_MODULE_PREFIX)
+          ? runModules.resolveScript(config.root, source.slice(SCRIPT_MODULE_PREFIX.length))
+          : runModules.resolveSnippet(config.root, source.slice(EVAL_MODULE_PREFIX.length));
       },
     },
     transform: {
       filter: { id: RUN_INSTANCE_RE },
-      handler(code, id) {
-        const nonce = RUN_INSTANCE_RE.exec(id)?.[1];
-        if (!nonce) return null;
-        return injectRunConsole(code, id, nonce);
-      },
+      handler: (code, id) => runModules.transform(code, id) ?? null,
     },
     load: {
       filter: { id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$|${RUN_INSTANCE_RE.source}`) },
       handler(id) {
-        if (id !== RESOLVED_ENTRY_ID) return evalModules.get(id) ?? null;
+        if (id !== RESOLVED_ENTRY_ID) return runModules.load(id) ?? null;
         const userEntryId = userEntries.get(this.environment.name);
         if (!userEntryId) {
           this.error(`Expected the worker entry of environment "${this.environment.name}" to be resolved first.`);
@@ -191,36 +174,14 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           wrapEntryModule: WRAP_ENTRY_MODULE,
           options: {
             tokenDigest: digestToken(token),
-            allowedHosts: options.allowedHosts ?? [],
+            // Host names compare case-insensitively; the worker lowercases what it is sent.
+            allowedHosts: (options.allowedHosts ?? []).map((host) => host.toLowerCase()),
             entryPath: userEntryId,
           },
         });
       },
     },
   };
-}
-
-/**
- * Canonicalises the script path a run asks for (`<nonce>/<encoded path>`) and returns it
- * with the run's query; a refusal becomes an error the dispatcher recognises.
- */
-function resolveScriptId(root: string, rest: string): string {
-  const { nonce, text: requested } = splitRunId(rest);
-  const resolved = resolveScriptPath(root, requested);
-  if (resolved.ok) return `${resolved.path}?${RUN_QUERY}=${nonce}`;
-  throw new Error(SCRIPT_REFUSED_MARKER + resolved.message);
-}
-
-/** `<nonce>/<encodeURIComponent(text)>`; a malformed nonce or escape gives an empty text, which is refused. */
-function splitRunId(rest: string): { nonce: string; text: string } {
-  const slash = rest.indexOf("/");
-  const nonce = rest.slice(0, slash);
-  if (!/^[\w-]{1,64}$/.test(nonce)) return { nonce: "invalid", text: "" };
-  try {
-    return { nonce, text: decodeURIComponent(rest.slice(slash + 1)) };
-  } catch {
-    return { nonce, text: "" };
-  }
 }
 
 function isLoopbackHost(host: string | boolean | undefined): boolean {

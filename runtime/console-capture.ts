@@ -14,7 +14,7 @@ const METHODS: Record<string, LogStream> = {
   error: "stderr",
 };
 
-type ConsoleLookup = (nonce: string) => Console | undefined;
+type ConsoleLookup = (runId: string) => Console | undefined;
 
 // On globalThis (not module state), so every copy of this module, and the script modules
 // themselves, share one registry.
@@ -24,7 +24,7 @@ function registry(): Map<string, Console> {
   const existing = global[key];
   if (existing?.consoles) return existing.consoles;
   const consoles = new Map<string, Console>();
-  global[key] = Object.assign((nonce: string) => consoles.get(nonce), { consoles });
+  global[key] = Object.assign((runId: string) => consoles.get(runId), { consoles });
   return consoles;
 }
 
@@ -32,14 +32,14 @@ function registry(): Map<string, Console> {
  * Opens the console of one run: log/info/debug/warn/error go to `sink`, formatted; the
  * other methods (table, time, group…) are the real console's. Close it when the run ends.
  */
-export function openRunConsole(nonce: string, sink: LogSink): { close(): void } {
+export function openRunConsole(runId: string, sink: LogSink): { close(): void } {
   const runConsole = Object.create(console) as Record<string, unknown>;
   for (const [method, stream] of Object.entries(METHODS)) {
     runConsole[method] = (...args: unknown[]) => sink(stream, formatArgs(args));
   }
   const consoles = registry();
-  consoles.set(nonce, runConsole as unknown as Console);
-  return { close: () => void consoles.delete(nonce) };
+  consoles.set(runId, runConsole as unknown as Console);
+  return { close: () => void consoles.delete(runId) };
 }
 
 /** Roughly what Node prints: strings as they are, errors with their stack, the rest as JSON. */

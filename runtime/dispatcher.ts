@@ -1,23 +1,23 @@
 import {
+  errorMessage,
   RESPONSE_MARKER_HEADER,
+  RUN_ID_HEADER,
+  RUN_ID_RE,
   STREAM_CONTENT_TYPE,
   type GuardOptions,
-  type RunRequest,
-  type CancelRequest,
+  type RouteRequest,
   type RunResponse,
-  type StatusRequest,
 } from "../shared/protocol.js";
-import { cancelRun, completeRun, noteActivity, serverStatus } from "./execute-script.js";
+import { cancelRun, completeRun } from "./execute-script.js";
 import { checkRunRequest } from "./guard.js";
-import { errorMessage, failure, type Outcome } from "./outcome.js";
+import { failure } from "./outcome.js";
 import { parseBody } from "./request-body.js";
 import { streamRun } from "./run-stream.js";
 
 /**
- * Answers one request to the route: authenticates it, then answers a status or cancel
- * request, or runs the script: as one JSON document, or (`stream: true`) as JSON lines that
- * carry the script's console while it runs. The script's own failures are answers (200),
- * not HTTP errors.
+ * Answers one request to the route: authenticates it, then answers a ping or a cancel, or
+ * runs the script: as one JSON document, or (`stream: true`) as JSON lines that carry the
+ * script's console while it runs. The script's own failures are answers (200), not HTTP errors.
  */
 export async function handleRunRequest(
   request: Request,
@@ -27,23 +27,40 @@ export async function handleRunRequest(
 ): Promise<Response> {
   const refusal = await checkRunRequest(request, options);
   if (refusal) {
+    await drain(request);
     return respond(refusal.status, failure("forbidden", { name: "Forbidden", message: refusal.message }));
   }
-  let body: RunRequest | CancelRequest | StatusRequest;
+  let body: RouteRequest;
   try {
     body = parseBody(await request.json());
   } catch (error) {
     return respond(400, failure("usage", { name: "BadRequest", message: errorMessage(error) }));
   }
-  if ("status" in body) return respond(200, { ok: true, result: serverStatus() });
-  noteActivity(body.owner);
+  if ("ping" in body) return respond(200, { ok: true, result: "pong" });
   if ("cancel" in body) return respond(200, { ok: true, result: { cancelled: cancelRun(body.cancel) } });
-  if (body.stream) return streamRun(body, env, ctx, responseHeaders(STREAM_CONTENT_TYPE));
-  const response = await completeRun(body, env, ctx, undefined);
+  // The launcher names every run; a client that does not gets an id nobody else knows.
+  const named = request.headers.get(RUN_ID_HEADER);
+  const runId = named !== null && RUN_ID_RE.test(named) ? named : crypto.randomUUID();
+  if (body.stream) return streamRun(runId, body, env, ctx, responseHeaders(STREAM_CONTENT_TYPE));
+  const response = await completeRun(runId, body, env, ctx, undefined);
   return respond(response.ok || response.kind !== "usage" ? 200 : 400, response);
 }
 
-function respond(status: number, body: RunResponse | Outcome): Response {
+/** Refused bodies up to this size are read and dropped; a larger one's connection just closes. */
+const MAX_DRAINED_BYTES = 1024 * 1024;
+
+/**
+ * Reads and drops a refused request's body. workerd closes a connection whose request body
+ * was left unread, and Miniflare sends its next request on the same pooled connection, which
+ * then fails ("fetch failed"): the next run would pay for this refusal.
+ */
+async function drain(request: Request): Promise<void> {
+  if (!request.body || request.bodyUsed) return;
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_DRAINED_BYTES) return;
+  await request.arrayBuffer().catch(() => {});
+}
+
+function respond(status: number, body: RunResponse): Response {
   return new Response(JSON.stringify(body), { status, headers: responseHeaders("application/json; charset=utf-8") });
 }
 

@@ -1,51 +1,35 @@
 import {
+  errorMessage,
   EVAL_MODULE_PREFIX,
-  RUN_ENDED_EVENT,
   SCRIPT_MODULE_PREFIX,
   SCRIPT_REFUSED_MARKER,
+  type RunFailure,
   type RunRequest,
   type RunResponse,
-  type ServerStatus,
 } from "../shared/protocol.js";
 import { openRunConsole } from "./console-capture.js";
-import { errorMessage, failure, type Outcome } from "./outcome.js";
+import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
 import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
 import { findUnserializable, serializeError } from "./serialize.js";
 
 /**
- * Runs in progress in this isolate, by run id, so a cancel request can stop them. A run
- * whose request workerd cancels (hung) never leaves; the status request reports its owner,
- * whose launcher has exited by then.
+ * The stoppers of the runs in progress in this isolate, by run id, so that a cancel request
+ * can reach them. A run whose request workerd cancels as hung never leaves; its id is never
+ * reused.
  */
-const runsInProgress = new Map<string, { stopper: RunStopper; owner: number | undefined }>();
-/** When this isolate last saw an authenticated run or cancel request, and from which launcher. */
-let lastActivity: { at: number; owner: number | undefined } = { at: Date.now(), owner: undefined };
-
-/** A launcher's run or cancel request arrived: the server is in use. */
-export function noteActivity(owner: number | undefined): void {
-  lastActivity = { at: Date.now(), owner };
-}
+const runsInProgress = new Map<string, RunStopper>();
 
 /** Aborts the signal of a run in progress; false when there is no such run. */
 export function cancelRun(runId: string): boolean {
-  const run = runsInProgress.get(runId);
-  run?.stopper.stop("interrupted");
-  return run !== undefined;
-}
-
-/** How busy this isolate is (asking is not activity: the asker waits for the others to go quiet). */
-export function serverStatus(): ServerStatus {
-  const runs = [...runsInProgress].map(([id, run]) => ({ id, ...(run.owner === undefined ? {} : { owner: run.owner }) }));
-  return {
-    runs,
-    idleMs: Date.now() - lastActivity.at,
-    ...(lastActivity.owner === undefined ? {} : { lastOwner: lastActivity.owner }),
-  };
+  const stopper = runsInProgress.get(runId);
+  stopper?.stop("interrupted");
+  return stopper !== undefined;
 }
 
 /** Runs the script and turns whatever happens into the run's answer. */
 export async function completeRun(
+  runId: string,
   body: RunRequest,
   env: unknown,
   ctx: ExecutionContext,
@@ -53,28 +37,28 @@ export async function completeRun(
 ): Promise<RunResponse> {
   const started = Date.now();
   try {
-    const outcome = await runScript(body, env, ctx, log);
-    return { ...outcome, durationMs: Date.now() - started } as RunResponse;
+    const outcome = await executeScript(runId, body, env, ctx, log);
+    return { ...outcome, durationMs: Date.now() - started };
   } catch (error) {
     // Still an answer the launcher can read, never the dev server's HTML error page.
     return failure("run", { name: "Error", message: `worker-run could not complete the run: ${errorMessage(error)}` });
   }
 }
 
-async function runScript(
+async function executeScript(
+  runId: string,
   body: RunRequest,
   env: unknown,
   ctx: ExecutionContext,
   log: RunLog | undefined,
-): Promise<Outcome> {
+): Promise<RunResponse> {
   const stopper = createRunStopper(body.timeoutMs);
-  if (body.runId) runsInProgress.set(body.runId, { stopper, owner: body.owner });
-  // Names this run's instance of the script module, and its console.
-  const nonce = crypto.randomUUID();
-  const runConsole = log ? openRunConsole(nonce, log.sink) : undefined;
+  runsInProgress.set(runId, stopper);
+  // The run id also names this run's instance of the script module, and its console.
+  const runConsole = log ? openRunConsole(runId, log.sink) : undefined;
   try {
     const context = { env, args: body.args, ctx, signal: stopper.signal };
-    const outcome = await Promise.race([callScript(body, nonce, context, log), stopper.stopped]).catch(
+    const outcome = await Promise.race([callScript(body, runId, context, log), stopper.stopped]).catch(
       (error: unknown) => {
         if (error instanceof RunStopped) return undefined;
         throw error;
@@ -94,12 +78,7 @@ async function runScript(
   } finally {
     stopper.dispose();
     runConsole?.close();
-    if (body.runId) runsInProgress.delete(body.runId);
-    // Vite's module runner gives this module an HMR channel to the dev server; through it the
-    // plugin drops this run's instance of the script module from the module graph.
-    (import.meta as ImportMeta & { hot?: { send(event: string, data: unknown): void } }).hot?.send(RUN_ENDED_EVENT, {
-      nonce,
-    });
+    runsInProgress.delete(runId);
   }
 }
 
@@ -112,11 +91,11 @@ interface ScriptContextValue {
 
 async function callScript(
   body: RunRequest,
-  nonce: string,
+  runId: string,
   context: ScriptContextValue,
   log: RunLog | undefined,
-): Promise<Outcome> {
-  const loaded = await importScript(body, nonce);
+): Promise<RunResponse> {
+  const loaded = await importScript(body, runId);
   log?.imported();
   if (!loaded.ok) return loaded;
   const { module } = loaded;
@@ -147,16 +126,16 @@ async function callScript(
   return { ok: true, result };
 }
 
-type Loaded = { ok: true; module: Record<string, unknown> } | Extract<Outcome, { ok: false }>;
+type Loaded = { ok: true; module: Record<string, unknown> } | RunFailure;
 
-async function importScript(body: RunRequest, nonce: string): Promise<Loaded> {
+async function importScript(body: RunRequest, runId: string): Promise<Loaded> {
   try {
     // Goes through Vite's module runner: the plugin canonicalises and checks the path (or
     // stands the snippet in the scripts folder), then the user's own pipeline compiles it.
     const id =
       body.script === undefined
-        ? `/@id/${EVAL_MODULE_PREFIX}${nonce}/${encodeURIComponent(body.eval)}`
-        : `/@id/${SCRIPT_MODULE_PREFIX}${nonce}/${encodeURIComponent(body.script)}`;
+        ? `/@id/${EVAL_MODULE_PREFIX}${runId}/${encodeURIComponent(body.eval)}`
+        : `/@id/${SCRIPT_MODULE_PREFIX}${runId}/${encodeURIComponent(body.script)}`;
     const module = (await import(/* @vite-ignore */ id)) as Record<
       string,
       unknown

@@ -9,9 +9,10 @@ export interface Refusal {
 }
 
 /**
- * Decides whether a request to the route may run a script, in the order
- * SECURITY.md fixes: method and content type, Host, Origin / Sec-Fetch-Site, token.
- * Nothing about the request body or the file system is looked at before all pass.
+ * Decides whether a request to the route may run a script. The order is fixed, cheapest and
+ * least revealing first: method and content type, Host, Origin / Sec-Fetch-Site, token; so an
+ * unauthenticated client learns nothing, and nothing about the body or the file system is
+ * looked at before all pass.
  */
 export async function checkRunRequest(request: Request, options: GuardOptions): Promise<Refusal | undefined> {
   if (request.method !== "POST") {

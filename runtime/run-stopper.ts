@@ -28,7 +28,8 @@ export class RunStopped extends Error {
 
 export function createRunStopper(timeoutMs: number | undefined): RunStopper {
   const controller = new AbortController();
-  const timers: number[] = [];
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  let disposed = false;
   let reason: StopReason | undefined;
   let rejectStopped: (error: RunStopped) => void = () => {};
   const stopped = new Promise<never>((_, reject) => (rejectStopped = reject));
@@ -37,7 +38,8 @@ export function createRunStopper(timeoutMs: number | undefined): RunStopper {
   // `stop` resolves this (maybe from another request); the reaction runs here.
   let requestStop: (reason: StopReason) => void = () => {};
   new Promise<StopReason>((resolve) => (requestStop = resolve)).then((why) => {
-    if (reason) return;
+    // A stop that arrives after the run is over (a cancel racing its end) changes nothing.
+    if (reason || disposed) return;
     reason = why;
     const message = why === "timeout" ? `Timed out after ${timeoutMs} ms` : "Interrupted";
     controller.abort(new DOMException(message, why === "timeout" ? "TimeoutError" : "AbortError"));
@@ -52,6 +54,9 @@ export function createRunStopper(timeoutMs: number | undefined): RunStopper {
     },
     stopped,
     stop: (why) => requestStop(why),
-    dispose: () => timers.forEach((timer) => clearTimeout(timer)),
+    dispose: () => {
+      disposed = true;
+      timers.forEach((timer) => clearTimeout(timer));
+    },
   };
 }

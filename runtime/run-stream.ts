@@ -6,7 +6,7 @@ import { createRunLog } from "./run-log.js";
  * Answers at once with a stream: the script's console lines as they happen, then the end.
  * The script runs in this request's context; the stream keeps the request open.
  */
-export function streamRun(body: RunRequest, env: unknown, ctx: ExecutionContext, headers: HeadersInit): Response {
+export function streamRun(runId: string, body: RunRequest, env: unknown, ctx: ExecutionContext, headers: HeadersInit): Response {
   const encoder = new TextEncoder();
   const lines: Uint8Array[] = [];
   let ended = false;
@@ -17,7 +17,7 @@ export function streamRun(body: RunRequest, env: unknown, ctx: ExecutionContext,
   };
   const log = createRunLog(send);
   void (async () => {
-    const response = await completeRun(body, env, ctx, log);
+    const response = await completeRun(runId, body, env, ctx, log);
     log.drain();
     send({ type: "done", response });
     ended = true;

@@ -23,8 +23,16 @@ export const RUN_QUERY = "worker-run";
  */
 export const CONSOLE_REGISTRY_KEY = "vite-plugin-worker-run.run-console";
 
-/** The HMR event the dispatcher sends when a run is over, with `{ nonce }`: its module instance may go. */
-export const RUN_ENDED_EVENT = "worker-run:run-ended";
+/**
+ * Request header of a run: the id the launcher gives it. It names the run's instance of the
+ * script module and its console, it is what a {@link CancelRequest} names, and the plugin's
+ * middleware sees it go by on the Node side, so it knows which runs are in progress and drops
+ * each run's module when its answer is done. A header, so no one needs to read the body for it.
+ */
+export const RUN_ID_HEADER = "x-worker-run-id";
+
+/** What a run id looks like (a UUID fits). */
+export const RUN_ID_RE = /^[\w-]{1,64}$/;
 
 /** Prefix of this package's virtual module ids (resolved ids start with `\0`). */
 export const VIRTUAL_PREFIX = "virtual:worker-run/";
@@ -91,10 +99,6 @@ export interface RunOptions {
   args: string[];
   /** Abort the script's `signal` after this many milliseconds (0 or absent: never). */
   timeoutMs?: number;
-  /** Names the run, so that a {@link CancelRequest} can reach it. */
-  runId?: string;
-  /** The launcher's process id, so that a launcher sharing its server knows whose runs are live. */
-  owner?: number;
   /**
    * Answer as a stream of {@link RunEvent} lines (`application/x-ndjson`) that carries the
    * script's console output while it runs. Without it: one {@link RunResponse} JSON document,
@@ -113,28 +117,20 @@ export const STREAM_CONTENT_TYPE = "application/x-ndjson";
 
 /** The body that cancels a run in progress: its `signal` is aborted (Ctrl-C in the launcher). */
 export interface CancelRequest {
+  /** The run's id, as its {@link RUN_ID_HEADER} said. */
   cancel: string;
-  /** The asking launcher's process id (see {@link ServerStatus.lastOwner}). */
-  owner?: number;
 }
 
 /**
- * The body that asks how busy the server's worker is, answered with {@link ServerStatus}.
- * A launcher that started a server others may use closes it only once it is idle.
+ * The body that asks the dispatcher to answer and do nothing else: a launcher confirms a
+ * discovery record with it before it trusts the server with a run.
  */
-export interface StatusRequest {
-  status: true;
+export interface PingRequest {
+  ping: true;
 }
 
-/** What a {@link StatusRequest} gets back as `result`. */
-export interface ServerStatus {
-  /** Runs in progress, with the process id of the launcher that asked for each (if it said). */
-  runs: { id: string; owner?: number }[];
-  /** Milliseconds since the last authenticated run or cancel request. */
-  idleMs: number;
-  /** The launcher that sent that request, if it said. */
-  lastOwner?: number;
-}
+/** Every body the route takes. */
+export type RouteRequest = RunRequest | CancelRequest | PingRequest;
 
 /** How long a script may keep running after its signal fired, to clean up. */
 export const ABORT_GRACE_MS = 2_000;
@@ -159,7 +155,29 @@ export interface SerializedError {
  */
 export type FailureKind = "usage" | "load" | "run" | "result" | "timeout" | "interrupted" | "forbidden";
 
-/** What the route answers: exactly one of these, as JSON. */
-export type RunResponse =
-  | { ok: true; result: unknown; durationMs: number }
-  | { ok: false; kind: FailureKind; error: SerializedError; durationMs?: number };
+/** A run that finished: what the script returned. */
+export interface RunSuccess {
+  ok: true;
+  result: unknown;
+  /** How long the script took, once the run is timed. */
+  durationMs?: number;
+}
+
+/** A run that did not finish, or a request that was refused. */
+export interface RunFailure {
+  ok: false;
+  kind: FailureKind;
+  error: SerializedError;
+  durationMs?: number;
+}
+
+/**
+ * What the route answers: exactly one of these, as JSON. The runtime builds them, the launcher
+ * adds an exit code (its `RunOutcome`): one family from the worker to the terminal.
+ */
+export type RunResponse = RunSuccess | RunFailure;
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -39,19 +39,21 @@ export async function measureProcess(dir, args, { resources = false, check }) {
 }
 
 /**
- * Throws with the process's output unless it exited 0 and printed what it should: the
- * script's result on stdout, the attach note on stderr.
+ * Throws with the process's output unless it exited 0 and printed what it should (the
+ * script's result on stdout, a status line on stderr) and not what it should not.
  */
-export function expectSuccess(label, { stdoutIncludes, stderrIncludes } = {}) {
+export function expectSuccess(label, { stdoutIncludes, stderrIncludes, stderrExcludes } = {}) {
   const expected = [
     stdoutIncludes && { stream: "stdout", text: stdoutIncludes },
     stderrIncludes && { stream: "stderr", text: stderrIncludes },
   ].filter(Boolean);
   return (result) => {
-    if (result.code === 0 && expected.every(({ stream, text }) => result[stream].includes(text))) return;
+    const unwanted = stderrExcludes !== undefined && result.stderr.includes(stderrExcludes);
+    if (result.code === 0 && !unwanted && expected.every(({ stream, text }) => result[stream].includes(text))) return;
     const wanted = expected.map(({ stream, text }) => ` ${JSON.stringify(text)} on ${stream}`).join(" and");
+    const without = stderrExcludes === undefined ? "" : ` and without ${JSON.stringify(stderrExcludes)} on stderr`;
     throw new Error(
-      `${label}: expected exit 0${wanted ? ` with${wanted}` : ""}, got exit ${result.code} (signal ${result.signal}).\n` +
+      `${label}: expected exit 0${wanted ? ` with${wanted}` : ""}${without}, got exit ${result.code} (signal ${result.signal}).\n` +
         `--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
     );
   };

@@ -97,7 +97,8 @@ export async function freePort() {
  */
 export async function startViteDev(dir, configFile) {
   const port = await freePort();
-  const args = [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1"];
+  // --bypass-lock: Vite 8.4 refuses a second `vite dev` of one project; the bench runs them side by side on purpose.
+  const args = [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1", "--bypass-lock"];
   if (configFile) args.push("--config", configFile);
   const handle = spawnGroup(process.execPath, args, { cwd: dir });
   const url = `http://127.0.0.1:${port}/`;

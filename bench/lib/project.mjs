@@ -1,7 +1,9 @@
 /**
- * The benchmark's project: a throw-away copy of examples/d1-seed with the few files the
- * measurements need (a one-query script, a config without workerRun(), the floor program,
- * a probe of a Node process's own max RSS and CPU time). Copied like
+ * The benchmark's projects: throw-away copies of examples/d1-seed (a worker and nothing
+ * else) and of bench/fixtures/client-heavy (a React + Tailwind client with the worker as
+ * its API, in the shape of Cloudflare's full-stack React template), each with the few files
+ * the measurements need (a one-query script, a config without workerRun(), the floor
+ * program, a probe of a Node process's own max RSS and CPU time). Copied like
  * tests/helpers/temp-project.ts does, into <repo>/.tmp/, so that module resolution still
  * finds the repository's node_modules.
  */
@@ -11,16 +13,43 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root (this file is bench/lib/project.mjs). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const EXAMPLE = path.join(REPO_ROOT, "examples/d1-seed");
 const SKIPPED = new Set(["node_modules", ".wrangler", "dist", ".vite"]);
 
-/** Paths inside the copy, relative to it, as the measured commands name them. */
+/** Paths inside a copy, relative to it, as the measured commands name them. */
 export const FILES = {
   script: "src/scripts/bench-query.ts",
   floorConfig: "vite.config.floor.mts",
   floorProgram: "floor.mjs",
   probe: "probe.mjs",
 };
+
+/**
+ * The projects measured. `floorPath` is a request the worker answers (not Vite, not the
+ * assets), `floorAnswer` a piece of the worker's answer to it, checked on every floor run.
+ * `coldWallLimit`: the target for cold / floor wall time (medians). The launcher's server
+ * skips what a one-shot run does not use (browser HMR WebSocket, file watcher, client
+ * dependency discovery), which on an app with a real client side should put it below the
+ * floor; on a worker without one there is little to skip.
+ */
+export const PROJECTS = [
+  {
+    name: "d1-seed",
+    source: "examples/d1-seed",
+    writeScript: true, // The example has no bench script of its own.
+    floorPath: "/",
+    floorAnswer: "d1-seed example",
+    coldWallLimit: 1.02,
+  },
+  {
+    name: "client-heavy",
+    source: "bench/fixtures/client-heavy",
+    writeScript: false, // The fixture carries src/scripts/bench-query.ts.
+    // GET / is index.html, served by Vite; /api/ is the worker's, as in the template.
+    floorPath: "/api/",
+    floorAnswer: '"name":"Cloudflare"',
+    coldWallLimit: 0.9,
+  },
+];
 
 // One D1 round trip and nothing else, so the launcher's own cost dominates.
 const SCRIPT = `/** One D1 query, for bench/run.mjs. */
@@ -30,8 +59,9 @@ export default defineScript<Env>(async ({ env }) => env.DB.prepare("SELECT 1 AS 
 `;
 
 // The least a tool could do to touch the worker: start the same dev server (without
-// workerRun()) the way the launcher does, one request into workerd, close, exit.
-const FLOOR_PROGRAM = `import http from "node:http";
+// workerRun()) the way the launcher does, one request into workerd, close, exit. The answer
+// is checked to be the worker's, not Vite's or an asset.
+const floorProgram = ({ floorPath, floorAnswer }) => `import http from "node:http";
 import { createServer } from "vite";
 
 const server = await createServer({
@@ -43,12 +73,17 @@ const server = await createServer({
 });
 try {
   await server.listen();
-  const status = await new Promise((resolve, reject) => {
-    http.get(server.resolvedUrls.local[0], { agent: false }, (response) => {
-      response.resume().on("end", () => resolve(response.statusCode)).on("error", reject);
+  const url = new URL(${JSON.stringify(floorPath)}, server.resolvedUrls.local[0]);
+  const { status, body } = await new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode, body })).on("error", reject);
     }).on("error", reject);
   });
-  if (status !== 200) throw new Error(\`Expected 200 from the worker, got \${status}.\`);
+  if (status !== 200 || !body.includes(${JSON.stringify(floorAnswer)})) {
+    throw new Error(\`Expected the worker's 200 for \${url}, got \${status}: \${body.slice(0, 200)}\`);
+  }
 } finally {
   await server.close();
 }
@@ -70,37 +105,41 @@ if (file) {
 `;
 
 /**
- * The example's config minus workerRun(). Vite keys its dependency cache on the plugin
+ * The project's config minus workerRun(). Vite keys its dependency cache on the plugin
  * names, so the floor gets its own cacheDir: with a shared one, alternating floor and
  * launcher runs would make each invalidate the other's cache, which no user ever sees.
  */
-async function floorConfig() {
-  const original = await readFile(path.join(EXAMPLE, "vite.config.mts"), "utf8");
+async function floorConfig(project) {
+  const original = await readFile(path.join(REPO_ROOT, project.source, "vite.config.mts"), "utf8");
   const config = original
     .replace(/^import \{ workerRun \} from "vite-plugin-worker-run";\n/m, "")
     .replace(/,\s*workerRun\(\)/, "")
     .replace("export default defineConfig({", `export default defineConfig({\n  cacheDir: "node_modules/.vite-floor",`);
   if (config.includes("workerRun") || !config.includes("cacheDir")) {
-    throw new Error(`Expected to derive ${FILES.floorConfig} from examples/d1-seed/vite.config.mts; its shape changed.`);
+    throw new Error(`Expected to derive ${FILES.floorConfig} from ${project.source}/vite.config.mts; its shape changed.`);
   }
   return config;
 }
 
-/** Copies the example to <repo>/.tmp/bench-<random> and adds the bench's files. */
-export async function createBenchProject() {
+/** Copies the project to <repo>/.tmp/bench-<name>-<random> and adds the bench's files. */
+export async function createBenchProject(project) {
   const parent = path.join(REPO_ROOT, ".tmp");
   await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(path.join(parent, "bench-"));
+  const dir = await mkdtemp(path.join(parent, `bench-${project.name}-`));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    await cp(EXAMPLE, dir, { recursive: true, filter: (file) => !SKIPPED.has(path.basename(file)) });
-    await writeFile(path.join(dir, FILES.script), SCRIPT);
-    await writeFile(path.join(dir, FILES.floorConfig), await floorConfig());
-    await writeFile(path.join(dir, FILES.floorProgram), FLOOR_PROGRAM);
+    await cp(path.join(REPO_ROOT, project.source), dir, {
+      recursive: true,
+      filter: (file) => !SKIPPED.has(path.basename(file)),
+    });
+    if (project.writeScript) await writeFile(path.join(dir, FILES.script), SCRIPT);
+    await readFile(path.join(dir, FILES.script)); // Throws when a fixture lost its script.
+    await writeFile(path.join(dir, FILES.floorConfig), await floorConfig(project));
+    await writeFile(path.join(dir, FILES.floorProgram), floorProgram(project));
     await writeFile(path.join(dir, FILES.probe), PROBE);
   } catch (error) {
     await remove();
     throw error;
   }
-  return { dir, remove };
+  return { ...project, dir, remove };
 }

@@ -11,24 +11,47 @@ export function summarize(values) {
   return { n: sorted.length, median, p95, min: sorted[0], max: sorted.at(-1) };
 }
 
-/** The issue's targets; `value` is a ratio or milliseconds, compared with `limit`. */
-export const TARGETS = [
-  { key: "coldOverFloorWall", label: "cold / floor, wall time (medians)", limit: 1.05, inclusive: true, unit: "x" },
-  { key: "coldOverFloorRss", label: "cold / floor, tree peak RSS (medians)", limit: 1.1, inclusive: true, unit: "x" },
-  { key: "attachedProcessMs", label: "attached worker-run process, median", limit: 150, inclusive: false, unit: "ms" },
-  { key: "inProcessMs", label: "in-process runScript(), median", limit: 30, inclusive: false, unit: "ms" },
-  {
-    key: "appWithOverWithout",
-    label: "app GET /, with / without workerRun() (medians)",
-    limit: 1.02,
-    inclusive: true,
-    unit: "x",
-  },
-];
+/**
+ * The targets; `value` is a ratio or milliseconds, compared with `limit`. Per project and
+ * cold path: cold / floor wall time (the project's `coldWallLimit`) and tree peak RSS (not
+ * above the floor's); then the attached and app targets.
+ */
+export function buildTargets(projects, coldKinds) {
+  const cold = projects.flatMap((project) =>
+    coldKinds.flatMap((kind) => [
+      {
+        key: `${project.name}.${kind.key}.wall`,
+        label: `${project.name}: ${kind.short} / floor, wall (medians)`,
+        limit: project.coldWallLimit,
+        inclusive: true,
+        unit: "x",
+      },
+      {
+        key: `${project.name}.${kind.key}.treeRss`,
+        label: `${project.name}: ${kind.short} / floor, tree peak RSS (medians)`,
+        limit: 1,
+        inclusive: true,
+        unit: "x",
+      },
+    ]),
+  );
+  return [
+    ...cold,
+    { key: "attachedProcessMs", label: "attached worker-run process, median", limit: 150, inclusive: false, unit: "ms" },
+    { key: "inProcessMs", label: "in-process runScript(), median", limit: 30, inclusive: false, unit: "ms" },
+    {
+      key: "appWithOverWithout",
+      label: "app GET /, with / without workerRun() (medians)",
+      limit: 1.02,
+      inclusive: true,
+      unit: "x",
+    },
+  ];
+}
 
 /** Each target with its value and PASS/MISS. */
-export function judge(values) {
-  return TARGETS.map((target) => {
+export function judge(values, targets) {
+  return targets.map((target) => {
     const value = values[target.key];
     const pass = target.inclusive ? value <= target.limit : value < target.limit;
     return { ...target, value, verdict: pass ? "PASS" : "MISS" };
@@ -53,23 +76,36 @@ function measurementRow(label, summary, format, withP95 = false) {
   return [label, String(n), format(median), withP95 ? format(p95) : "", format(min), format(max)];
 }
 
-function measurementTable(s) {
+/** What each command of the cold phase is, for the labels. */
+const COMMAND_LABELS = {
+  floor: "floor: createServer (no workerRun) + 1 request + close",
+  cold: "cold: worker-run --no-attach bench-query.ts",
+  default: "default: worker-run bench-query.ts (cold, lock + record)",
+};
+
+function measurementTable({ projects, coldKinds, servedProject, summaries }) {
+  const commands = ["floor", ...coldKinds.map(({ key }) => key)];
+  const coldRows = projects.flatMap(({ name }) => {
+    const s = summaries.cold[name];
+    const rows = (title, field, format) =>
+      commands.map((command) => measurementRow(`${name}: ${COMMAND_LABELS[command] ?? command}, ${title}`, s[command][field], format));
+    return [
+      ...rows("wall", "wall", ms),
+      ...rows("tree peak RSS", "treeRss", mib),
+      ...rows("Node's own max RSS", "nodeRss", mib),
+      ...rows("Node's own CPU", "nodeCpu", ms),
+    ];
+  });
+  const s = summaries.served;
   return table(
     ["measurement", "n", "median", "p95", "min", "max"],
     [
-      measurementRow("floor: createServer (no workerRun) + GET / + close, wall", s.floorWall, ms),
-      measurementRow("cold: worker-run --no-attach bench-query.ts, wall", s.coldWall, ms),
-      measurementRow("floor: tree peak RSS (process + descendants)", s.floorTreeRss, mib),
-      measurementRow("cold: tree peak RSS (process + descendants)", s.coldTreeRss, mib),
-      measurementRow("floor: Node process's own max RSS", s.floorNodeRss, mib),
-      measurementRow("cold: Node process's own max RSS", s.coldNodeRss, mib),
-      measurementRow("floor: Node process's own CPU time (user+sys)", s.floorNodeCpu, ms),
-      measurementRow("cold: Node process's own CPU time (user+sys)", s.coldNodeCpu, ms),
-      measurementRow("attached: worker-run process, wall", s.attachedProcess, ms, true),
-      measurementRow("attached: runScript() in-process", s.inProcess, ms, true),
-      measurementRow("app GET / without workerRun()", s.appWithout, ms, true),
-      measurementRow("app GET / with workerRun()", s.appWith, ms, true),
-      measurementRow("app GET / without, second server (noise control)", s.appControl, ms, true),
+      ...coldRows,
+      measurementRow(`${servedProject}: attached: worker-run process, wall`, s.attachedProcess, ms, true),
+      measurementRow(`${servedProject}: attached: runScript() in-process`, s.inProcess, ms, true),
+      measurementRow(`${servedProject}: app GET / without workerRun()`, s.appWithout, ms, true),
+      measurementRow(`${servedProject}: app GET / with workerRun()`, s.appWith, ms, true),
+      measurementRow(`${servedProject}: app GET / without, second server (noise)`, s.appControl, ms, true),
     ],
   );
 }
@@ -93,25 +129,44 @@ function peakBreakdown(runs) {
   return median.treePeakProcesses.map(({ name, rss }) => `${name} ${mib(rss)}`).join(" + ");
 }
 
+/** The median of run i / floor run i: both ran in the same round, under the same load. */
+function pairedRatio(runs, floorRuns) {
+  return summarize(runs.map((run, index) => run.wallMs / floorRuns[index].wallMs)).median;
+}
+
 /** How each number was taken, so the table can be read without the code. */
-function notes({ options, summaries: s, runs }) {
+function notes({ options, projects, coldKinds, servedProject, summaries, runs }) {
   const batches = options.appRequests / options.batchSize;
+  const served = summaries.served;
+  const perProject = projects.flatMap(({ name, floorPath }) => {
+    const s = summaries.cold[name];
+    const peaks = ["floor", ...coldKinds.map(({ key }) => key)].map((command) => `${command} ${peakBreakdown(runs[name][command])}`);
+    const steadier = coldKinds.map(
+      ({ key, short }) =>
+        `${short}: paired wall ${ratio(pairedRatio(runs[name][key], runs[name].floor))}, min wall ${ratio(s[key].wall.min / s.floor.wall.min)}, Node CPU ${ratio(s[key].nodeCpu.median / s.floor.nodeCpu.median)}, Node max RSS ${ratio(s[key].nodeRss.median / s.floor.nodeRss.median)}`,
+    );
+    return [
+      `- ${name}: the floor requests ${floorPath} (answered by the worker). At the median tree peak:`,
+      ...peaks.map((line) => `    ${line}`),
+      `  cold / floor, less sensitive to load from elsewhere (paired: the median of each round's own`,
+      `  ratio; CPU and RSS: ratios of the medians):`,
+      ...steadier.map((line) => `    ${line}`),
+    ];
+  });
   return [
     `- tree peak RSS: the largest sum of RSS over the process and all its descendants (workerd`,
     `  too), sampled from /proc every ${options.sampleMs} ms; pages shared between processes count in each.`,
-    `  At the median peak: floor ${peakBreakdown(runs.floor)}; cold ${peakBreakdown(runs.cold)}.`,
     `- Node's own max RSS and CPU time: getrusage(RUSAGE_SELF) of the Node process alone, written`,
     `  at exit by a preloaded probe (/usr/bin/time's %M would also count reaped children).`,
+    ...perProject,
+    `- floor, cold and default: ${options.runs} runs each per project after one warm-up each, alternating`,
+    `  (projects and commands; the order flips every round), each project on its own copy.`,
     `- app noise: a second, identical server without workerRun() against the first gives`,
-    `  ${ratio(s.appControl.median / s.appWithout.median)} (medians ${s.appControl.median.toFixed(2)} / ${s.appWithout.median.toFixed(2)} ms): ratios within that distance of 1 are noise.`,
-    `- less sensitive to load from elsewhere, cold / floor of: the minimum wall times`,
-    `  ${ratio(s.coldWall.min / s.floorWall.min)}, the median Node CPU times ${ratio(s.coldNodeCpu.median / s.floorNodeCpu.median)}.`,
-    `- floor and cold: ${options.runs} runs each after one warm-up each, alternating (the order flips every`,
-    `  round), on the same copy.`,
-    `- attached: ${options.attachedRuns} runs each after ${options.warmups} warm-ups, against one \`vite dev\` of the copy; every run`,
-    `  checked for "Running in the dev server at".`,
-    `- app: both \`vite dev\` servers running at once, ${batches} alternating batches of ${options.batchSize} sequential`,
-    `  GET / each on a keep-alive agent, after ${options.appWarmup} warm-up requests each.`,
+    `  ${ratio(served.appControl.median / served.appWithout.median)} (medians ${served.appControl.median.toFixed(2)} / ${served.appWithout.median.toFixed(2)} ms): ratios within that distance of 1 are noise.`,
+    `- attached (${servedProject}): ${options.attachedRuns} runs each after ${options.warmups} warm-ups, against one \`vite dev\` of the copy;`,
+    `  every run checked for "Running in the dev server at".`,
+    `- app (${servedProject}): both \`vite dev\` servers running at once, ${batches} alternating batches of ${options.batchSize}`,
+    `  sequential GET / each on a keep-alive agent, after ${options.appWarmup} warm-up requests each.`,
   ];
 }
 
@@ -119,11 +174,11 @@ function notes({ options, summaries: s, runs }) {
 export function formatReport(results) {
   const { machine: m } = results;
   return [
-    `worker-run benchmark: examples/d1-seed, ${results.date}`,
+    `worker-run benchmark: ${results.projects.map(({ source }) => source).join(", ")}; ${results.date}`,
     `machine: ${m.cores} cores (${m.cpuModel}), ${mib(m.totalMemoryBytes)} RAM, Node ${m.node}, ${m.platform};`,
-    `load average ${m.loadAverageStart.toFixed(2)} at start, ${m.loadAverageEnd.toFixed(2)} at end`,
+    `load average ${m.loadAverageStart.toFixed(2)} at start, ${m.loadAverageEnd.toFixed(2)} at end; measured dist/ built ${m.distBuilt}`,
     "",
-    ...measurementTable(results.summaries),
+    ...measurementTable(results),
     "",
     ...targetTable(results.verdicts),
     "",

@@ -4,7 +4,8 @@
  * run's instance must not stay in the dev server's module graph: otherwise the graph grows
  * by one module per run, and an edit of a script that ever ran invalidates every old
  * instance and reloads the whole worker ("program reload"). In-process server, real workerd.
- * The dispatcher reports the end of a run over HMR, so the last instance may still be there.
+ * The plugin's middleware drops a run's instance when the run's answer closes on the Node
+ * side, which may be a moment after the client has read it: the last one may still be there.
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,9 +1,12 @@
 /**
  * Attach: with a `vite dev` of the same project running (started as a user would, in its
  * own process group), the launcher runs the script in that server, through its discovery
- * record, and starts no workerd of its own. Records that do not hold up (dead process,
- * nothing listening, wrong token, readable by others, a symlink) are ignored and the
- * launcher starts its own server. Runs against real workerd.
+ * record, and starts no workerd of its own. A record that does not hold up is ignored and the
+ * launcher starts its own server: here one record per kind of fallback that needs a live
+ * process (a wrong token on the right port; a process that is gone). The checks of the record
+ * itself (mode, symlink, owner's directory, shape, URL, token, root, config, mode, dead pid,
+ * nothing listening) are unit tests, on real files: tests/unit/discovery.test.ts. Runs
+ * against real workerd.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,18 +16,15 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { DiscoveryRecord } from "../../plugin/discovery.js";
+import type { DiscoveryRecord } from "../../common/discovery.js";
 import {
   hasExited,
   lines,
@@ -319,15 +319,6 @@ describe("stale records are ignored, and removed (no dev server of the project r
     expect(existsSync(file), `Expected the stale record ${file} to be removed`).toBe(false);
   });
 
-  it("a record of a live process, but nothing listens on its port", async () => {
-    writeRecordFile(file, recordFor(project, { pid: process.pid, url: `http://127.0.0.1:${await freePort()}/` }));
-    const run = await observeCli(["src/scripts/fast.ts", "no-listener"], { cwd: project.dir });
-    expectExit(run.result, 0);
-    expectOwnServer(run);
-    expect(run.result.stdout, describeRun(run.result)).toBe(fastResult(["no-listener"]));
-    expect(existsSync(file), `Expected the stale record ${file} to be removed`).toBe(false);
-  });
-
   it("--no-attach: the server the launcher starts for itself writes no record, so no other launcher uses it", async () => {
     rmSync(file, { force: true });
     const run = await observeCli(["--no-attach", "src/scripts/wait-for-abort.ts", "own-server"], {
@@ -348,12 +339,10 @@ describe("records of a running `vite dev` that must not be trusted are ignored",
   let dev: ViteDevProcess;
   let file: string;
   let genuine: DiscoveryRecord;
-  let privateDir: string;
 
   beforeAll(async () => {
     project = await copyProject(FIXTURE);
     file = recordFileOf(project);
-    privateDir = mkdtempSync(path.join(os.tmpdir(), "worker-run-attach-test-")); // mode 0700
     dev = await startViteDev(project.dir);
     genuine = readRecordFile(file);
   });
@@ -368,7 +357,6 @@ describe("records of a running `vite dev` that must not be trusted are ignored",
       await stopCleanly(dev);
     } finally {
       removeProjectFiles(project);
-      if (privateDir) rmSync(privateDir, { recursive: true, force: true });
       await project?.remove();
     }
   });
@@ -401,31 +389,6 @@ describe("records of a running `vite dev` that must not be trusted are ignored",
     expectOwnServer(run);
     expect(run.result.stdout, describeRun(run.result)).toBe(fastResult(["wrong-token"]));
     await expectAppAnswers(dev);
-  });
-
-  it("a record others may read (mode 0644), even with the right token", async () => {
-    writeRecordFile(file, genuine, 0o644);
-    const run = await observeCli(["src/scripts/fast.ts", "mode-0644"], { cwd: project.dir });
-    expectExit(run.result, 0);
-    expectOwnServer(run);
-  });
-
-  it("a record of the same server in another Vite mode, with the right token", async () => {
-    writeRecordFile(file, { ...genuine, mode: "production" });
-    const run = await observeCli(["src/scripts/fast.ts", "other-mode"], { cwd: project.dir });
-    expectExit(run.result, 0);
-    expectOwnServer(run);
-  });
-
-  it("a record that is a symlink, even to a private file with the right token", async () => {
-    const target = path.join(privateDir, "record.json");
-    writeRecordFile(target, genuine);
-    rmSync(file, { force: true });
-    symlinkSync(target, file);
-    const run = await observeCli(["src/scripts/fast.ts", "symlink"], { cwd: project.dir });
-    expectExit(run.result, 0);
-    expectOwnServer(run);
-    rmSync(file, { force: true });
   });
 });
 

@@ -1,14 +1,21 @@
-// R8 / the contract's "vite build: the plugin does nothing": for every example and every
-// fixture whose vite.config.mts uses workerRun(), `vite build` with the config as it is and
-// with workerRun() taken out must write byte-identical files, none of which mentions
-// worker-run. Both builds run in the same copy, one after the other, so absolute paths
-// that the Cloudflare plugin writes into its output (its wrangler.json) are the same.
+// "vite build: the plugin does nothing". workerRun()'s `apply` keeps the whole plugin (every
+// hook, applyToEnvironment and configEnvironment included) out of `vite build` and `vite
+// preview`, so what a build writes cannot depend on the project's entry shape or bindings:
+// one real example (examples/d1-seed) is built with its config as it is and with workerRun()
+// taken out, and the two builds must write byte-identical files, none of which mentions
+// worker-run. Both builds run in the same copy, one after the other, so absolute paths that
+// the Cloudflare plugin writes into its output (its wrangler.json) are the same.
+//
+// No other example or fixture is built: a second project would run the same gate again (two
+// builds, ~3 s) and check nothing the gate test below does not. A project that cannot build
+// (tests/fixtures/no-cloudflare) is kept, because its builds fail in well under a second.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import type { ConfigEnv } from "vite";
+import { workerRun } from "../../plugin/plugin.js";
 import { EXAMPLES_DIR, FIXTURES_DIR, REPO_ROOT } from "../helpers/paths.js";
 import { copyProject } from "../helpers/temp-project.js";
 
@@ -16,30 +23,18 @@ const VITE_BIN = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
 const CONFIG = "vite.config.mts";
 const BUILD_TIMEOUT_MS = 90_000;
 
-/**
- * Projects that exist to be refused, with nothing a build could produce. Listed, not
- * skipped: the test checks that each still fails the same way with and without workerRun().
- */
-const UNBUILDABLE: Record<string, { reason: string; error: RegExp }> = {
-  "tests/fixtures/no-cloudflare": {
-    reason: "no cloudflare() and no index.html: there is no entry to build",
-    error: /Cannot resolve entry module index\.html/,
-  },
-};
+/** The real example that is built twice. */
+const EXAMPLE = path.join(EXAMPLES_DIR, "d1-seed");
 
-/** Every example, and every fixture whose config uses workerRun(), as repo-relative paths. */
-function projectsToBuild(): string[] {
-  const subdirectories = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => path.join(dir, entry.name));
-  const examples = subdirectories(EXAMPLES_DIR);
-  const fixtures = subdirectories(FIXTURES_DIR).filter((dir) => {
-    const config = path.join(dir, CONFIG);
-    return existsSync(config) && usesWorkerRun(readFileSync(config, "utf8"));
-  });
-  return [...examples, ...fixtures].map((dir) => path.relative(REPO_ROOT, dir)).sort();
-}
+/**
+ * A project that exists to be refused, with nothing a build could produce: both of its builds
+ * must fail for this reason, say the same, and write nothing.
+ */
+const UNBUILDABLE = {
+  dir: path.join(FIXTURES_DIR, "no-cloudflare"),
+  reason: "no cloudflare() and no index.html: there is no entry to build",
+  error: /Cannot resolve entry module index\.html/,
+};
 
 /** Whether a config's code (its comments aside) calls workerRun(). */
 function usesWorkerRun(config: string): boolean {
@@ -153,9 +148,6 @@ function compareTrees(withPlugin: Map<string, string>, withoutPlugin: Map<string
   return differences.sort();
 }
 
-/** Projects whose own app code mentions worker-run (it answers `/__worker-run` itself). */
-const APP_MENTIONS_WORKER_RUN = ["tests/fixtures/foreign-route"];
-
 /** Output files that mention worker-run, once the project's own absolute path is set aside. */
 async function filesMentioningWorkerRun(dir: string, files: Iterable<string>): Promise<string[]> {
   const found: string[] = [];
@@ -178,67 +170,102 @@ async function removeOutput(dir: string, before: Map<string, string>): Promise<v
   expect(compareTrees(await snapshot(dir), before), "the tree after removing the first build's output").toEqual([]);
 }
 
-describe("vite build is the same with and without workerRun()", () => {
-  const projects = projectsToBuild();
+/** Both builds of a copy of `source`, with workerRun() and without, and what each wrote. */
+interface BuildPair {
+  dir: string;
+  withPlugin: BuildResult & { files: Map<string, string> };
+  withoutPlugin: BuildResult & { files: Map<string, string> };
+  /** Both builds' output, for assertion messages. */
+  log: string;
+  remove(): Promise<void>;
+}
 
-  test("finds the projects to build", () => {
-    expect(projects).toContain("examples/d1-seed");
-    expect(projects).toContain("tests/fixtures/security");
-    for (const unbuildable of Object.keys(UNBUILDABLE)) {
-      expect(projects, `${unbuildable} is listed as unbuildable but is no longer a project here`).toContain(
-        unbuildable,
-      );
-    }
+async function buildTwice(source: string): Promise<BuildPair> {
+  const project = path.relative(REPO_ROOT, source);
+  const configText = await readFile(path.join(source, CONFIG), "utf8").catch(() => {
+    throw new Error(`${project} has no ${CONFIG}.`);
   });
+  expect(usesWorkerRun(configText), `${project}/${CONFIG} does not use workerRun()`).toBe(true);
+  const temp = await copyProject(source);
+  try {
+    const before = await snapshot(temp.dir);
 
-  test.each(projects)(
-    "%s",
-    async (project) => {
-      const source = path.join(REPO_ROOT, project);
-      const configText = await readFile(path.join(source, CONFIG), "utf8").catch(() => {
-        throw new Error(`${project} has no ${CONFIG}; every example must have one, with workerRun() in it.`);
-      });
-      expect(usesWorkerRun(configText), `${project}/${CONFIG} does not use workerRun()`).toBe(true);
-      const temp = await copyProject(source);
+    const first = await viteBuild(temp.dir);
+    const withPlugin = written(before, await snapshot(temp.dir));
+    await removeOutput(temp.dir, before);
+
+    await writeFile(path.join(temp.dir, CONFIG), withoutWorkerRun(configText));
+    const second = await viteBuild(temp.dir);
+    const withoutPlugin = written(before, await snapshot(temp.dir));
+
+    const log = `--- with workerRun() (exit ${first.code}) ---\n${first.output}\n--- without (exit ${second.code}) ---\n${second.output}`;
+    return {
+      dir: temp.dir,
+      withPlugin: { ...first, files: withPlugin },
+      withoutPlugin: { ...second, files: withoutPlugin },
+      log,
+      remove: temp.remove,
+    };
+  } catch (error) {
+    await temp.remove();
+    throw error;
+  }
+}
+
+describe("vite build is the same with and without workerRun()", () => {
+  test(
+    "examples/d1-seed: byte-identical output, none of it mentions worker-run",
+    async () => {
+      const pair = await buildTwice(EXAMPLE);
       try {
-        const before = await snapshot(temp.dir);
-
-        const first = await viteBuild(temp.dir);
-        const withPlugin = written(before, await snapshot(temp.dir));
-        await removeOutput(temp.dir, before);
-
-        await writeFile(path.join(temp.dir, CONFIG), withoutWorkerRun(configText));
-        const second = await viteBuild(temp.dir);
-        const withoutPlugin = written(before, await snapshot(temp.dir));
-
-        const log = `--- with workerRun() (exit ${first.code}) ---\n${first.output}\n--- without (exit ${second.code}) ---\n${second.output}`;
-        const unbuildable = UNBUILDABLE[project];
-        if (unbuildable) {
-          // Listed as unbuildable: both must fail for the listed reason, say the same, and write nothing.
-          const expected = `${project} was expected not to build (${unbuildable.reason}):\n${log}`;
-          expect(first.code !== 0 && second.code !== 0, expected).toBe(true);
-          expect(first.output, expected).toMatch(unbuildable.error);
-          expect(withoutTimings(first.output), log).toBe(withoutTimings(second.output));
-          expect([...withPlugin.keys(), ...withoutPlugin.keys()], log).toEqual([]);
-          return;
-        }
-        expect(first.code, `${project} does not build with workerRun():\n${log}`).toBe(0);
-        expect(second.code, `${project} does not build without workerRun():\n${log}`).toBe(0);
+        const { withPlugin, withoutPlugin, log } = pair;
+        expect(withPlugin.code, `examples/d1-seed does not build with workerRun():\n${log}`).toBe(0);
+        expect(withoutPlugin.code, `examples/d1-seed does not build without workerRun():\n${log}`).toBe(0);
         expect(
-          [...withPlugin.keys()].some((file) => file.endsWith(".js")),
-          `the build wrote no JavaScript:\n${[...withPlugin.keys()].join("\n")}\n${log}`,
+          [...withPlugin.files.keys()].some((file) => file.endsWith(".js")),
+          `the build wrote no JavaScript:\n${[...withPlugin.files.keys()].join("\n")}\n${log}`,
         ).toBe(true);
-        expect(compareTrees(withPlugin, withoutPlugin), log).toEqual([]);
-        // An app that answers the path itself (as rwsdk's does) mentions it in its own code;
-        // the identical trees above show none of it comes from the plugin.
-        const ownMentions = APP_MENTIONS_WORKER_RUN.includes(project);
-        expect((await filesMentioningWorkerRun(temp.dir, withPlugin.keys())).length > 0, log).toBe(ownMentions);
+        expect(compareTrees(withPlugin.files, withoutPlugin.files), log).toEqual([]);
+        expect(await filesMentioningWorkerRun(pair.dir, withPlugin.files.keys()), log).toEqual([]);
       } finally {
-        await temp.remove();
+        await pair.remove();
       }
     },
     4 * BUILD_TIMEOUT_MS,
   );
+
+  test(
+    "tests/fixtures/no-cloudflare, which cannot build: both builds fail alike and write nothing",
+    async () => {
+      const pair = await buildTwice(UNBUILDABLE.dir);
+      try {
+        const { withPlugin, withoutPlugin, log } = pair;
+        const expected = `tests/fixtures/no-cloudflare was expected not to build (${UNBUILDABLE.reason}):\n${log}`;
+        expect(withPlugin.code !== 0 && withoutPlugin.code !== 0, expected).toBe(true);
+        expect(withPlugin.output, expected).toMatch(UNBUILDABLE.error);
+        expect(withoutTimings(withPlugin.output), log).toBe(withoutTimings(withoutPlugin.output));
+        expect([...withPlugin.files.keys(), ...withoutPlugin.files.keys()], log).toEqual([]);
+      } finally {
+        await pair.remove();
+      }
+    },
+    4 * BUILD_TIMEOUT_MS,
+  );
+
+  test("the plugin applies to `vite dev` only: not to `vite build`, not to `vite preview`", () => {
+    // Decided as Vite decides it (a function of the command, or the command's name).
+    const { apply } = workerRun();
+    const applies = (env: Omit<ConfigEnv, "mode">): boolean => {
+      const full: ConfigEnv = { mode: env.command === "build" || env.isPreview ? "production" : "development", ...env };
+      if (typeof apply === "function") return apply({ mode: full.mode }, full);
+      return apply === undefined || apply === env.command;
+    };
+    expect(applies({ command: "build" }), "vite build").toBe(false);
+    expect(applies({ command: "build", isSsrBuild: true }), "vite build --ssr").toBe(false);
+    expect(applies({ command: "serve", isPreview: true }), "vite preview").toBe(false);
+    expect(applies({ command: "serve" }), "vite dev").toBe(true);
+    expect(applies({ command: "serve", isPreview: false }), "vite dev").toBe(true);
+  });
 
   test("the comparison notices one changed byte, one extra file, one missing file", () => {
     const tree = new Map([

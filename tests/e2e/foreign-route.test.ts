@@ -1,4 +1,4 @@
-// R13 of SECURITY.md: the route claims only requests that speak worker-run's protocol (they
+// The route claims only requests that speak worker-run's protocol (they
 // carry its token header). Other tools use the same path: RedwoodSDK's own `worker-run` sends
 // `GET /__worker-run?script=…` with its own token header, and its app answers it. Against one
 // dev server of tests/fixtures/foreign-route, whose app answers /__worker-run itself (JSON that

@@ -1,4 +1,4 @@
-// R5 of SECURITY.md: the Host allowlist is enforced inside the worker, so it holds even
+// The Host allowlist is enforced inside the worker, so it holds even
 // when Vite's own check is off (server.allowedHosts: true) and on requests sent straight
 // to workerd's socket. Every request here carries the VALID token and a JSON body, so the
 // Host check is the only thing that can refuse it.

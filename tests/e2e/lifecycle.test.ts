@@ -129,7 +129,7 @@ describe("every run ends with its exit code and leaves no process behind", () =>
 });
 
 describe("Ctrl-C and the script's signal", () => {
-  it("SIGINT aborts the script's signal before the launcher gives up (CONTRACT: aborted on Ctrl-C)", async () => {
+  it("SIGINT aborts the script's signal before the launcher gives up", async () => {
     const run = await observe(["src/scripts/never-resolves.ts", "ctrl-c"], interruptWhenStarted("SIGINT"));
     await expectNoOrphans(run);
     // never-resolves.ts writes marker:ctrl-c to KV when its signal fires; read it in a fresh run.

@@ -1,4 +1,4 @@
-// SECURITY R6: when the dev server listens beyond loopback (`server.host: "0.0.0.0"`, as
+// When the dev server listens beyond loopback (`server.host: "0.0.0.0"`, as
 // `vite --host` sets it), the route is off, with a one-line warning, unless the user opts in
 // with workerRun({ allowNetwork: true }). The launcher is unaffected: it starts its own server
 // on 127.0.0.1 whatever the config says.

@@ -17,15 +17,19 @@ import { describeRun, type CliResult } from "../helpers/run-cli.js";
 const SHIPPED = [
   "package.json",
   "bin/worker-run.js",
-  "dist/plugin/index.js",
-  "dist/plugin/index.d.ts",
-  "dist/plugin/cli.js",
-  "dist/runtime/wrap-entry.js",
+  "dist/index.js",
+  "dist/index.d.ts",
+  "dist/launcher/cli.js",
+  "dist/plugin/plugin.js",
+  "dist/common/discovery.js",
   "dist/runtime/worker.js",
   "dist/runtime/script.js",
   "dist/runtime/script.d.ts",
   "dist/shared/protocol.js",
 ];
+
+/** The worker side's shipped files; the modules worker.js bundles are not among them. */
+const RUNTIME_FILES = ["dist/runtime/worker.js", "dist/runtime/script.js", "dist/runtime/script.d.ts"];
 
 /** Runs a command to the end, output captured. npm's own `npm_*` variables are dropped, so an
  * `npm test` run does not point the inner npm at the repository. */
@@ -69,7 +73,9 @@ describe("the packed package", () => {
     expect(files).toEqual(expect.arrayContaining(SHIPPED));
     const unwanted = files.filter(
       (file) =>
-        /^(tests|examples|plugin|runtime|shared|bench|node_modules)\//.test(file) ||
+        /^(tests|examples|launcher|plugin|common|runtime|shared|bench|node_modules)\//.test(file) ||
+        // The worker side ships as the one bundled worker.js, plus defineScript and its types.
+        (/^dist\/runtime\//.test(file) && !RUNTIME_FILES.includes(file)) ||
         /\.tsbuildinfo$/.test(file) ||
         (/\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file)),
     );

@@ -1,4 +1,4 @@
-// SECURITY R8, "inert in vite preview": build a copy of examples/d1-seed with `vite build`
+// Inert in vite preview: build a copy of examples/d1-seed with `vite build`
 // (the CLI, as a user runs it), then serve the build with Vite's preview() and the same
 // config, which includes workerRun(). The plugin must not be part of the preview server, and
 // a request shaped like the launcher's (POST, JSON, a token) must reach the app itself.

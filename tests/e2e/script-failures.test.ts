@@ -1,7 +1,7 @@
 // Issue 3, "survive bad input and faults": every way a script can fail gets a readable JSON
 // answer from one in-process dev server of tests/fixtures/failures, and that same server
 // runs ok.ts fine right after each failure. The last block runs the terminal-escape failure
-// through the real launcher (SECURITY R12): stderr must not carry the escape bytes, and
+// through the real launcher: stderr must not carry the escape bytes, and
 // `--json` must stay one valid JSON document; and a result holding terminal controls must
 // not carry them to stdout either.
 import path from "node:path";
@@ -140,7 +140,7 @@ describe("one dev server answers every failure readably and keeps working", () =
   });
 });
 
-describe("the launcher prints script-provided escapes safely (SECURITY R12)", () => {
+describe("the launcher prints script-provided escapes safely", () => {
   const SCRIPT = "src/scripts/throws-escapes.ts";
 
   test("human output: exit 1, the message on stderr without any escape or control byte", async () => {
@@ -171,7 +171,7 @@ describe("the launcher prints script-provided escapes safely (SECURITY R12)", ()
 
   test("a result holding terminal controls: human stdout carries none of them", async () => {
     // JSON.stringify escapes ESC and BEL but leaves the C1 CSI (U+009B) as it is, and some
-    // terminals act on it; R12 asks for all script-provided text in human output.
+    // terminals act on it; all script-provided text in human output must be inert.
     const result = await runCliBounded(["src/scripts/returns-escapes.ts"], { cwd: project.dir });
     expect(result.code, describeRun(result)).toBe(0);
     expect(result.stdout, describeRun(result)).toContain('"note": "colour ');

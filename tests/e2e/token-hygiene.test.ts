@@ -1,5 +1,5 @@
 /**
- * SECURITY R1: the route's secret is 256 random bits that travel only in a request header:
+ * The route's secret is 256 random bits that travel only in a request header:
  * never in a URL, argv, or a log line. A `vite dev` (as a user runs it) and an attached
  * launcher with debug logging on both run a script; neither prints the token, and the
  * launcher's command line does not carry it. The token is read from the server's discovery
@@ -13,7 +13,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { DiscoveryRecord } from "../../plugin/discovery.js";
+import type { DiscoveryRecord } from "../../common/discovery.js";
 import { recordFileOf, removeProjectFiles } from "../helpers/attach-streaming.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { describeRun, spawnCli } from "../helpers/run-cli.js";

@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { recordPath } from "../../plugin/discovery.js";
+import { recordPath } from "../../common/discovery.js";
 import { descendantsOf } from "./processes.js";
 import { describeRun, spawnCli, type CliOptions, type CliResult, type RunningCli } from "./run-cli.js";
 import type { TempProject } from "./temp-project.js";

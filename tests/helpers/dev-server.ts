@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { createServer, type Logger, type ViteDevServer } from "vite";
 import type { WorkerRunApi } from "../../plugin/plugin.js";
-import { ROUTE_PATH, TOKEN_HEADER } from "../../shared/protocol.js";
+import { ROUTE_PATH, RUN_ID_HEADER, TOKEN_HEADER } from "../../shared/protocol.js";
 
 /** A dev server started in the test process, with every log line it produced. */
 export interface TestServer {
@@ -95,7 +96,13 @@ export function postRun(
   headers: Record<string, string> = {},
 ): Promise<RawResponse> {
   return rawRequest(server.url, {
-    headers: { "content-type": "application/json", [TOKEN_HEADER]: server.token, ...headers },
+    headers: {
+      "content-type": "application/json",
+      [TOKEN_HEADER]: server.token,
+      // A fresh run id, as the launcher sends: the plugin drops the run's module when it ends.
+      [RUN_ID_HEADER]: randomUUID(),
+      ...headers,
+    },
     body: JSON.stringify({ args: [], ...body }),
   });
 }

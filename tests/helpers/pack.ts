@@ -13,7 +13,7 @@ const execFileAsync = promisify(execFile);
  * inner npm elsewhere.
  */
 export async function packRepository(destination: string): Promise<string> {
-  if (!existsSync(path.join(REPO_ROOT, "dist/plugin/index.js"))) {
+  if (!existsSync(path.join(REPO_ROOT, "dist/index.js"))) {
     throw new Error("dist/ is missing: run `npm run build` first.");
   }
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));

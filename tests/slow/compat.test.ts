@@ -1,4 +1,4 @@
-// The floor of each peer range (CONTRACT: "tested on Node 24 with the latest peers, and on the
+// The floor of each peer range ("tested on Node 24 with the latest peers, and on the
 // floor of each range"). @cloudflare/vite-plugin 1.34.0, the floor of its range, with the
 // wrangler 4.86.0 it depends on exactly, next to Vite 6, 7 and 8, each on Node 20 and on
 // Node 22 (binaries from the npm registry, tests/helpers/node-binaries.ts). For each Vite

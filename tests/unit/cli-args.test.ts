@@ -1,7 +1,7 @@
 // `worker-run [options] <script> [script args…]`: options before the script, the rest untouched.
 import { describe, expect, test } from "vitest";
-import { parseCliArgs } from "../../plugin/cli-args.js";
-import { UsageError } from "../../plugin/usage-error.js";
+import { parseCliArgs } from "../../launcher/cli-args.js";
+import { UsageError } from "../../launcher/usage-error.js";
 
 /** The UsageError parseCliArgs throws for `argv` (fails the test if it does not throw one). */
 function usageError(argv: string[]): UsageError {

@@ -1,9 +1,9 @@
-// What the launcher prints: R12 (control characters stripped from script-provided text in
+// What the launcher prints: (control characters stripped from script-provided text in
 // human output; --json stays one valid JSON document). Colours are off (NO_COLOR in Vitest's env).
 import { describe, expect, test } from "vitest";
-import { formatError, formatFailure, formatJsonOutcome, formatResult, formatSummary } from "../../plugin/report.js";
-import type { RunOutcome } from "../../plugin/run-script.js";
-import { stripControlCharacters } from "../../plugin/script-output.js";
+import { formatError, formatFailure, formatJsonOutcome, formatResult, formatSummary } from "../../launcher/report.js";
+import type { RunOutcome } from "../../launcher/run-script.js";
+import { stripControlCharacters } from "../../launcher/script-output.js";
 
 type Failure = Extract<RunOutcome, { ok: false }>;
 

@@ -1,10 +1,10 @@
-// R7: a script path is canonicalised once (resolve, realpath), checked on that canonical
+// A script path is canonicalised once (resolve, realpath), checked on that canonical
 // path, and that path is what gets imported. A real directory tree in the OS temp dir.
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { resolveScriptPath, SCRIPT_EXTENSIONS, type ScriptPathProblem } from "../../plugin/script-path.js";
+import { resolveScriptPath, SCRIPT_EXTENSIONS, type ScriptPathProblem } from "../../common/script-path.js";
 
 let base: string; // <tmp>/script-path-XXXX, canonical
 let root: string; // <base>/app

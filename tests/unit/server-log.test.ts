@@ -2,7 +2,7 @@
 // replayed on demand), verbose on request, and never on stdout: Vite's logger and the
 // process's own stdout/stderr writes while it is captured both land in it.
 import { afterEach, describe, expect, test } from "vitest";
-import { createServerLog } from "../../plugin/server-log.js";
+import { createServerLog } from "../../launcher/server-log.js";
 
 function recorder(verbose: boolean): { written: string[]; log: ReturnType<typeof createServerLog> } {
   const written: string[] = [];

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { editDistance, suggestScript } from "../../plugin/suggest-script.js";
+import { editDistance, suggestScript } from "../../launcher/suggest-script.js";
 
 let root: string;
 

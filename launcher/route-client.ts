@@ -3,12 +3,11 @@ import {
   RESPONSE_MARKER_HEADER,
   ROUTE_PATH,
   STREAM_CONTENT_TYPE,
+  RUN_ID_HEADER,
   TOKEN_HEADER,
-  type CancelRequest,
+  type RouteRequest,
   type RunEvent,
-  type RunRequest,
   type RunResponse,
-  type StatusRequest,
 } from "../shared/protocol.js";
 import { UsageError } from "./usage-error.js";
 
@@ -21,23 +20,27 @@ export class UnmarkedAnswer extends UsageError {
   }
 }
 
-export interface PostRunOptions {
+export interface PostToRouteOptions {
   /** The dev server's base URL (`http://127.0.0.1:5173/`). */
   url: string;
   token: string;
-  body: RunRequest | CancelRequest | StatusRequest;
+  body: RouteRequest;
+  /** A run's id, sent in its header (runs only: it tells the server a run is in progress). */
+  runId?: string;
   /** Aborting it tears the request down. */
   signal: AbortSignal;
+  /** Called once the answer has begun: the server has the request. */
+  onResponse?: () => void;
   /** Receives the script's console lines of a streamed answer, as they arrive. */
   onLog?: (event: Extract<RunEvent, { type: "log" }>) => void;
 }
 
 /**
- * Posts one run to the route and reads the answer: one JSON document, or a stream of
+ * Posts a request (a run, a cancel, a ping) to the route and reads the answer: one JSON document, or a stream of
  * JSON lines ending with the run's answer. Uses `node:http` without timeouts: a script may
  * legitimately run for a long time, and a run is never retried.
  */
-export function postRun({ url, token, body, signal, onLog }: PostRunOptions): Promise<RunResponse> {
+export function postToRoute({ url, token, body, runId, signal, onResponse, onLog }: PostToRouteOptions): Promise<RunResponse> {
   const payload = JSON.stringify(body);
   const target = new URL(ROUTE_PATH, url);
   return new Promise((resolve, reject) => {
@@ -47,12 +50,14 @@ export function postRun({ url, token, body, signal, onLog }: PostRunOptions): Pr
         "content-type": "application/json",
         "content-length": Buffer.byteLength(payload),
         [TOKEN_HEADER]: token,
+        ...(runId === undefined ? {} : { [RUN_ID_HEADER]: runId }),
       },
       signal,
       agent: false,
     });
     request.on("error", reject);
     request.on("response", (response) => {
+      onResponse?.();
       response.on("error", reject);
       if (response.headers[RESPONSE_MARKER_HEADER] !== "1") {
         readAll(response).then((text) => {
@@ -87,7 +92,7 @@ async function readAll(response: http.IncomingMessage): Promise<string> {
 /** Reads JSON lines until the `done` event; a stream that stops before it is a failed run. */
 async function readEvents(
   response: http.IncomingMessage,
-  onLog: PostRunOptions["onLog"],
+  onLog: PostToRouteOptions["onLog"],
 ): Promise<RunResponse> {
   let pending = "";
   for await (const chunk of response.setEncoding("utf8")) {

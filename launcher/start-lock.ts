@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isAlive, recordPath } from "./discovery.js";
+import { isAlive, recordPath } from "../common/discovery.js";
 
 /**
  * Who starts the dev server when several launchers of one project start at the same moment

@@ -11,11 +11,11 @@
  */
 import path from "node:path";
 import { optionWords, parseCliArgs } from "./cli-args.js";
-import { colors } from "./colors.js";
+import { colors } from "./report.js";
 import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
-import { listScripts } from "./script-folders.js";
+import { listScripts } from "../common/script-folders.js";
 import { flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
 

@@ -7,7 +7,8 @@ import path from "node:path";
  * Discovery records: how a launcher finds a `vite dev` of the same project that is already
  * running. One small JSON file per project (root + config file), in a directory only the
  * user can read; written atomically with mode 0600 by the server, removed by that server on
- * close, and read by the launcher as untrusted input (SECURITY.md R9).
+ * close, and read by the launcher as untrusted input: a forged or stale record must never
+ * send a run, or the token, anywhere but the server that wrote it.
  */
 export interface DiscoveryRecord {
   version: 1;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { readRecord, recordPath, removeRecord } from "./discovery.js";
-import { postRun } from "./post-run.js";
+import { readRecord, recordPath, removeRecord } from "../common/discovery.js";
+import { postToRoute } from "./route-client.js";
 
 /** A dev server of this project that is already running, found through its record. */
 export interface RunningServer {
@@ -38,9 +38,8 @@ export async function findRunningServer(
   if (!record) return undefined;
   const confirmation = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
   try {
-    // Cancelling a run that does not exist: authenticated, answered, and harmless.
-    const body = { cancel: "", owner: process.pid };
-    const answer = await postRun({ url: record.url, token: record.token, body, signal: confirmation });
+    const body = { ping: true } as const;
+    const answer = await postToRoute({ url: record.url, token: record.token, body, signal: confirmation });
     if (answer.ok) return { url: record.url, token: record.token, pid: record.pid };
   } catch {
     // Not answering, or not as our dispatcher: stale.

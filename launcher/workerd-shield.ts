@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { isPrivate, privateDirectory } from "./discovery.js";
+import { isPrivate, privateDirectory } from "../common/discovery.js";
 import { findPackageManifest } from "./installed-packages.js";
 
 /** The variable Miniflare reads for the workerd binary to start. */

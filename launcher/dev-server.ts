@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Logger, ViteDevServer } from "vite";
-import { PLUGIN_NAME, type WorkerRunApi } from "./plugin.js";
+import type { InlineConfig, Logger, ViteDevServer } from "vite";
+import { PLUGIN_NAME, type WorkerRunApi } from "../plugin/plugin.js";
 import { UsageError } from "./usage-error.js";
 
 /** A dev server the launcher started, and how to reach its route. */
@@ -11,6 +11,8 @@ export interface StartedServer {
   token: string;
   /** See {@link WorkerRunApi.entryWrapped}. */
   entryWrapped(): boolean;
+  /** See {@link WorkerRunApi.runsInFlight}. */
+  runsInFlight(): string[];
   close(): Promise<void>;
 }
 
@@ -25,6 +27,18 @@ export interface StartServerOptions {
 }
 
 /**
+ * What the launcher's own server leaves out of the user's config: it serves runs, not a
+ * browser. No HMR WebSocket for browsers, no file watcher (a one-shot server lives for its
+ * runs; every run imports a fresh instance of its script anyway), and no dependency
+ * discovery for the client environment, which on an app with a real client side is a large
+ * part of start-up. The worker environments, their modules and their state are untouched.
+ */
+const ONE_SHOT_SERVER: InlineConfig = {
+  server: { host: "127.0.0.1", port: 0, strictPort: false, open: false, ws: false, watch: null },
+  environments: { client: { optimizeDeps: { noDiscovery: true, include: [] } } },
+};
+
+/**
  * Starts the user's own dev server from their config, on 127.0.0.1 and a free port,
  * and checks it can run scripts. The server is closed again if that check fails.
  */
@@ -37,7 +51,7 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
       mode: options.mode,
       customLogger: options.logger,
       clearScreen: false,
-      server: { host: "127.0.0.1", port: 0, strictPort: false, open: false },
+      ...ONE_SHOT_SERVER,
     }),
   );
   try {
@@ -46,7 +60,7 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
     await withoutNewSignalListeners(() => server.listen());
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("Expected the dev server to report a local URL after listen().");
-    return { url, token: api.getToken(), entryWrapped: () => api.entryWrapped(), close: () => server.close() };
+    return { url, token: api.getToken(), entryWrapped: () => api.entryWrapped(), runsInFlight: () => api.runsInFlight(), close: () => server.close() };
   } catch (error) {
     await server.close();
     throw error;

@@ -1,9 +1,28 @@
-import { colors as pc } from "./colors.js";
-import { RUNTIME_DIR } from "./runtime-files.js";
-import { SCRIPT_FOLDERS, type ListedScript } from "./script-folders.js";
+import { styleText } from "node:util";
+import { RUNTIME_DIR } from "../plugin/runtime-files.js";
+import { SCRIPT_FOLDERS, type ListedScript } from "../common/script-folders.js";
 import type { SerializedError } from "../shared/protocol.js";
 import type { RunOutcome } from "./run-script.js";
 import { stripControlCharacters } from "./script-output.js";
+
+// The launcher's status lines go to stderr, so its colour support decides.
+const enabled =
+  process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== "0"
+    ? true
+    : !process.env.NO_COLOR && process.stderr.isTTY === true && process.stderr.hasColors();
+
+type Style = Parameters<typeof styleText>[0];
+const paint =
+  (style: Style) =>
+  (text: string): string =>
+    enabled ? styleText(style, text) : text;
+
+/** Terminal colours from `node:util`, on only when stderr supports them (NO_COLOR / FORCE_COLOR respected). */
+export const colors = {
+  green: paint("green"),
+  red: paint("red"),
+  dim: paint("dim"),
+};
 
 /** The one JSON document `--json` prints on stdout. */
 export function formatJsonOutcome(outcome: RunOutcome): string {
@@ -28,14 +47,14 @@ function escapeC1(json: string): string {
 
 /** The closing status line for stderr: what ran, how it ended, how long it took. */
 export function formatSummary(script: string, outcome: RunOutcome): string {
-  const took = outcome.durationMs === undefined ? "" : pc.dim(` in ${formatDuration(outcome.durationMs)}`);
-  if (outcome.ok) return `${pc.green("✔")} ${script} finished${took}`;
+  const took = outcome.durationMs === undefined ? "" : colors.dim(` in ${formatDuration(outcome.durationMs)}`);
+  if (outcome.ok) return `${colors.green("✔")} ${script} finished${took}`;
   // "Interrupted by SIGINT." becomes "was interrupted by SIGINT": the one line a cancelled run prints.
   const verb =
     outcome.kind === "interrupted"
       ? `was ${outcome.error.message.replace(/\.$/, "").replace(/^I/, "i")}`
       : FAILURE_VERBS[outcome.kind];
-  return `${pc.red("✖")} ${script} ${verb}${took}`;
+  return `${colors.red("✖")} ${script} ${verb}${took}`;
 }
 
 const FAILURE_VERBS: Record<Exclude<RunOutcome, { ok: true }>["kind"], string> = {
@@ -58,7 +77,7 @@ export function formatFailure(outcome: Exclude<RunOutcome, { ok: true }>): strin
 export function formatError(error: SerializedError): string {
   const lines = [stripControlCharacters(describe(error))];
   for (let cause = error.cause; cause; cause = cause.cause) {
-    lines.push(`${pc.dim("Caused by:")} ${stripControlCharacters(describe(cause))}`);
+    lines.push(`${colors.dim("Caused by:")} ${stripControlCharacters(describe(cause))}`);
   }
   return lines.join("\n");
 }
@@ -86,6 +105,6 @@ export function formatScriptList(scripts: readonly ListedScript[]): string {
   }
   const width = Math.max(...scripts.map((script) => script.name.length));
   return scripts
-    .map((script) => `${script.name.padEnd(width)}  ${stripControlCharacters(script.description ?? pc.dim(script.path))}`)
+    .map((script) => `${script.name.padEnd(width)}  ${stripControlCharacters(script.description ?? colors.dim(script.path))}`)
     .join("\n");
 }

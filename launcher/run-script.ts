@@ -3,19 +3,19 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ABORT_GRACE_MS,
+  errorMessage,
   type FailureKind,
+  type RunFailure,
   type RunResponse,
-  type SerializedError,
-  type ServerStatus,
+  type RunSuccess,
 } from "../shared/protocol.js";
 import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
-import { isAlive } from "./discovery.js";
 import type { StartedServer } from "./dev-server.js";
 import { installedVersion, ownVersion } from "./installed-packages.js";
-import { postRun, UnmarkedAnswer } from "./post-run.js";
+import { postToRoute, UnmarkedAnswer } from "./route-client.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
-import { resolveBareName } from "./script-folders.js";
-import { resolveScriptPath } from "./script-path.js";
+import { resolveBareName } from "../common/script-folders.js";
+import { resolveScriptPath } from "../common/script-path.js";
 import { countWaiting, markWaiting, tryStartLock, type StartLock } from "./start-lock.js";
 import { suggestScript } from "./suggest-script.js";
 import { createServerLog } from "./server-log.js";
@@ -79,9 +79,7 @@ export interface RunScriptOptions {
 }
 
 /** What {@link runScript} resolves to. It never rejects for a failed or refused script. */
-export type RunOutcome =
-  | { ok: true; exitCode: 0; result: unknown; durationMs: number }
-  | { ok: false; exitCode: number; kind: FailureKind; error: SerializedError; durationMs?: number };
+export type RunOutcome = (RunSuccess & { exitCode: 0 }) | (RunFailure & { exitCode: number });
 
 const EXIT_CODES: Record<FailureKind, number> = {
   usage: 2,
@@ -114,7 +112,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     const script = resolveScriptPath(root, resolveBareName(root, cwd, options.script) ?? options.script, cwd);
     if (!script.ok) {
       const suggestion = script.problem === "not-found" ? suggestScript(root, cwd, options.script) : undefined;
-      return failure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
+      return launcherFailure("usage", "UsageError", suggestion ? `${script.message} Did you mean "${suggestion}"?` : script.message);
     }
     target = { script: script.path };
   }
@@ -123,6 +121,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   const configFile = resolveConfigFile(root, options.config === undefined ? undefined : path.resolve(cwd, options.config));
 
   let lock: StartLock | undefined;
+  let waiting: { remove(): void } | undefined;
   let server: StartedServer | undefined;
   const serverLog = createServerLog({ verbose: options.verbose ?? false, write: (options.output ?? PROCESS_OUTPUT).stderr });
   let releaseServerOutput: (() => void) | undefined;
@@ -130,12 +129,16 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   let outcome: RunOutcome | undefined;
   try {
     if (options.attach !== false) {
+      // Marked from the first look until its run has reached the server, so that a launcher
+      // that shares its server does not close it in between.
+      waiting = markWaiting(root, configFile);
       const found = await findOrClaimServer(root, configFile, mode, options);
       if (found === "interrupted") return interrupted(options.signal?.reason);
       if ("url" in found) {
         options.onStatus?.(`Running in the dev server at ${found.url} (pid ${found.pid}).`);
-        return await runOnServer(found, target, options);
+        return await runOnServer(found, target, options, { onStarted: () => waiting?.remove() });
       }
+      waiting.remove();
       lock = found.lock;
     }
     options.onStatus?.("Starting the dev server…");
@@ -156,13 +159,15 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
       throw new UsageError(`The dev server of ${root} could not start: ${errorMessage(error)}`);
     });
     if (options.signal?.aborted) return interrupted(options.signal.reason);
-    outcome = await runOnServer(server, target, options, root);
-    if (lock) await waitUntilIdle(server, root, configFile, options);
+    const runId = randomUUID();
+    outcome = await runOnServer(server, target, options, { root, runId });
+    if (lock) await waitUntilIdle(server, runId, root, configFile, options);
     return outcome;
   } catch (error) {
-    if (error instanceof UsageError) return failure("usage", error.name, error.message);
+    if (error instanceof UsageError) return launcherFailure("usage", error.name, error.message);
     throw error;
   } finally {
+    waiting?.remove();
     await server?.close();
     releaseServerOutput?.();
     unshield?.();
@@ -189,56 +194,39 @@ async function findOrClaimServer(
   options: RunScriptOptions,
 ): Promise<RunningServer | { lock: StartLock | undefined } | "interrupted"> {
   const deadline = Date.now() + START_WAIT_MS;
-  // Marked from the start, so a launcher that shares its server does not close it between
-  // this launcher's first look and its run (its confirmation request covers the rest).
-  const waiting = markWaiting(root, configFile);
   let said = false;
-  try {
-    for (;;) {
-      const running = await findRunningServer(root, configFile, mode);
-      if (running) return running;
-      const lock = tryStartLock(root, configFile);
-      if (lock) return { lock };
-      if (Date.now() > deadline) return { lock: undefined }; // Start an unshared one rather than wait forever.
-      if (!said) options.onStatus?.("Waiting for another worker-run of this project to start its dev server…");
-      said = true;
-      await sleep(POLL_MS);
-      if (options.signal?.aborted) return "interrupted";
-    }
-  } finally {
-    waiting.remove();
+  for (;;) {
+    const running = await findRunningServer(root, configFile, mode);
+    if (running) return running;
+    const lock = tryStartLock(root, configFile);
+    if (lock) return { lock };
+    if (Date.now() > deadline) return { lock: undefined }; // Start an unshared one rather than wait forever.
+    if (!said) options.onStatus?.("Waiting for another worker-run of this project to start its dev server…");
+    said = true;
+    await sleep(POLL_MS);
+    if (options.signal?.aborted) return "interrupted";
   }
 }
 
-/** Milliseconds without requests after which a shared server may close. */
-const IDLE_MS = 100;
-
-/** Keeps a shared server up while other launchers' runs are in progress in it. */
+/**
+ * Keeps a server that other launchers share up while their runs are in progress in it, or
+ * while one of them is still on its way to it (its waiting mark). Both are local to this
+ * machine: the server's own count of the runs it is answering, and the marks' folder.
+ */
 async function waitUntilIdle(
   server: StartedServer,
+  ownRunId: string,
   root: string,
   configFile: string | undefined,
   options: RunScriptOptions,
 ): Promise<void> {
   let said = false;
   while (!options.signal?.aborted) {
-    const answer = await postRun({
-      url: server.url,
-      token: server.token,
-      body: { status: true },
-      signal: AbortSignal.timeout(5_000),
-    }).catch(() => undefined);
-    if (!answer?.ok) return;
-    const status = answer.result as ServerStatus;
-    // Runs of launchers that are gone (cancelled as hung, killed) will never finish.
-    const others = status.runs.filter((run) => run.owner !== undefined && run.owner !== process.pid && isAlive(run.owner));
-    // Quiet: no other run, no launcher still waiting to find this server, and the last
-    // request was this launcher's own, or long enough ago that no launcher is between
-    // confirming this server and posting its run.
-    const quiet = status.lastOwner === process.pid || status.idleMs >= IDLE_MS;
-    if (others.length === 0 && quiet && countWaiting(root, configFile) === 0) return;
-    if (others.length > 0 && !said) {
-      options.onStatus?.(`Waiting for ${others.length} other run(s) in this dev server to finish before closing it…`);
+    // This launcher's own answer may still be closing on the server's side.
+    const others = server.runsInFlight().filter((runId) => runId !== ownRunId).length;
+    if (others === 0 && countWaiting(root, configFile) === 0) return;
+    if (others > 0 && !said) {
+      options.onStatus?.(`Waiting for ${others} other run(s) in this dev server to finish before closing it…`);
       said = true;
     }
     await sleep(POLL_MS);
@@ -250,17 +238,20 @@ async function runOnServer(
   server: RunningServer | StartedServer,
   target: RunTarget,
   options: RunScriptOptions,
-  root?: string,
+  context: { root?: string; runId?: string; onStarted?: () => void },
 ): Promise<RunOutcome> {
+  const { root } = context;
+  const runId = context.runId ?? randomUUID();
   const timeoutMs = options.timeout === undefined ? undefined : Math.round(options.timeout * 1000);
-  const runId = randomUUID();
   const connection = new AbortController();
   const started = performance.now();
   const output = options.output ?? PROCESS_OUTPUT;
-  const answer = postRun({
+  const answer = postToRoute({
     url: server.url,
     token: server.token,
-    body: { ...target, args: options.args ?? [], timeoutMs, runId, stream: true, owner: process.pid },
+    body: { ...target, args: options.args ?? [], timeoutMs, stream: true },
+    runId,
+    ...(context.onStarted ? { onResponse: context.onStarted } : {}),
     signal: connection.signal,
     onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
   });
@@ -286,15 +277,15 @@ async function runOnServer(
     if (typeof first === "object" && "lost" in first) return lostConnection(server.url, first.lost);
     if (first === "cancelled") {
       // Abort the script's signal in the worker and give it its grace period to clean up.
-      const cancel = { cancel: runId, owner: process.pid };
-      await postRun({ url: server.url, token: server.token, body: cancel, signal: connection.signal }).catch(
+      const cancel = { cancel: runId };
+      await postToRoute({ url: server.url, token: server.token, body: cancel, signal: connection.signal }).catch(
         () => {},
       );
       await Promise.race([answer.catch(() => {}), waitFor(ABORT_GRACE_MS + 1_000, undefined)]);
       return interrupted(options.signal?.reason);
     }
     if (first === "backstop") {
-      return failure("timeout", "TimeoutError", `The script did not finish within ${options.timeout} s.`);
+      return launcherFailure("timeout", "TimeoutError", `The script did not finish within ${options.timeout} s.`);
     }
     return toOutcome(first, Math.round(performance.now() - started));
   } finally {
@@ -323,14 +314,11 @@ function explainedByServerLog(outcome: RunOutcome): boolean {
 }
 
 function lostConnection(url: string, error: unknown): RunOutcome {
-  return failure("run", "Error", `Lost the dev server at ${url} during the run (${errorMessage(error)}); the script may not have finished.`);
+  return launcherFailure("run", "Error", `Lost the dev server at ${url} during the run (${errorMessage(error)}); the script may not have finished.`);
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function failure(kind: FailureKind, name: string, message: string): RunOutcome {
+/** An outcome the launcher decides itself, with no answer from the worker behind it. */
+function launcherFailure(kind: FailureKind, name: string, message: string): RunOutcome {
   return { ok: false, exitCode: EXIT_CODES[kind], kind, error: { name, message } };
 }
 
@@ -338,7 +326,7 @@ function failure(kind: FailureKind, name: string, message: string): RunOutcome {
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 function interrupted(reason: unknown): RunOutcome {
-  const outcome = failure("interrupted", "Interrupted", `Interrupted by ${typeof reason === "string" ? reason : "the caller"}.`);
+  const outcome = launcherFailure("interrupted", "Interrupted", `Interrupted by ${typeof reason === "string" ? reason : "the caller"}.`);
   if (typeof reason === "string" && reason in SIGNAL_EXIT_CODES) outcome.exitCode = SIGNAL_EXIT_CODES[reason]!;
   return outcome;
 }

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { SCRIPT_FOLDERS, scriptFilesIn } from "./script-folders.js";
+import { SCRIPT_FOLDERS, scriptFilesIn } from "../common/script-folders.js";
 
 /**
  * The existing script whose path (as the user would type it, from `cwd`) is closest to

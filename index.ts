@@ -1,0 +1,5 @@
+/**
+ * `vite-plugin-worker-run`: the Node side. The Vite plugin, and the launcher as a function.
+ */
+export { workerRun, type WorkerRunApi, type WorkerRunOptions } from "./plugin/plugin.js";
+export { runScript, type RunScriptOptions, type RunOutcome } from "./launcher/run-script.js";

@@ -1,5 +1,0 @@
-/**
- * `vite-plugin-worker-run`: the Node side. The Vite plugin, and the launcher as a function.
- */
-export { workerRun, type WorkerRunApi, type WorkerRunOptions } from "./plugin.js";
-export { runScript, type RunScriptOptions, type RunOutcome } from "./run-script.js";
