@@ -50,25 +50,24 @@ function routeFirst(userFetch: unknown, receiver: unknown, options: EntryOptions
 function wrapHandlerObject(handler: object, options: EntryOptions): object {
   const fetch = routeFirst(Reflect.get(handler, "fetch"), handler, options);
   const descriptor = Object.getOwnPropertyDescriptor(handler, "fetch");
-  if (descriptor && !descriptor.configurable && !descriptor.writable) {
-    // A frozen handler: a Proxy may not report another `fetch`, so inherit from it instead.
-    return Object.create(handler, { fetch: { value: fetch } });
-  }
+  // A Proxy may not report another `fetch` than a frozen handler's own, so for one it stands
+  // in front of an object that inherits from the handler (`instanceof` still holds).
+  const frozen = descriptor !== undefined && !descriptor.configurable && !descriptor.writable;
   // Methods run with the real object as `this` (not the Proxy), so `#private` fields work;
   // each is bound once, so reading it twice gives the same function.
   const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(handler, {
-    get: (target, key) => {
+  return new Proxy(frozen ? Object.create(handler) : handler, {
+    get: (_target, key) => {
       if (key === "fetch") return fetch;
-      const value: unknown = Reflect.get(target, key, target);
+      const value: unknown = Reflect.get(handler, key, handler);
       if (typeof value !== "function") return value;
       const cached = bound.get(key) as { original: unknown; bound: unknown } | undefined;
       if (cached?.original === value) return cached.bound;
-      const method = (value as (...args: unknown[]) => unknown).bind(target);
+      const method = (value as (...args: unknown[]) => unknown).bind(handler);
       bound.set(key, { original: value, bound: method });
       return method;
     },
-    has: (target, key) => key === "fetch" || Reflect.has(target, key),
+    has: (_target, key) => key === "fetch" || Reflect.has(handler, key),
   });
 }
 

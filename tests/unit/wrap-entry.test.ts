@@ -213,6 +213,21 @@ describe("a frozen handler object", () => {
     const wrapped = wrapDefaultExport(Object.freeze(new Handler()), OPTIONS) as Wrapped;
     expect(await ((await wrapped.fetch(appRequest(), env, ctx)) as Response).text()).toBe("private");
   });
+
+  test("a frozen class instance keeps `this` for its other handlers, called as the runner calls them", () => {
+    class Handler {
+      #secret = "private";
+      fetch = (): Response => new Response("app");
+      scheduled(): string {
+        return this.#secret;
+      }
+    }
+    const user = Object.freeze(new Handler());
+    const wrapped = wrapDefaultExport(user, OPTIONS) as Wrapped & { scheduled: () => string };
+    // The Cloudflare runner calls `exportValue[key].call(exportValue, …)`.
+    expect(wrapped.scheduled.call(wrapped)).toBe("private");
+    expect(wrapped).toBeInstanceOf(Handler);
+  });
 });
 
 describe("a class default export (a WorkerEntrypoint)", () => {
