@@ -34,6 +34,7 @@ import {
   waitForOutput,
 } from "../helpers/attach-streaming.js";
 import { observeCli, runCliBounded, type ObservedRun } from "../helpers/cli-bounded.js";
+import { expectExit } from "../helpers/cli-assertions.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { descendantsOf, isAlive } from "../helpers/processes.js";
 import { describeRun, type CliResult } from "../helpers/run-cli.js";
@@ -106,11 +107,6 @@ function expectOwnServer(run: ObservedRun): void {
   expect(run.result.stderr, context).toContain(STARTING);
   expect(run.result.stderr, context).not.toContain(ATTACHED);
   expect(run.seen.map((p) => p.name), context).toContain("workerd");
-}
-
-function expectExit(result: CliResult, code: number): void {
-  expect(result.code, describeRun(result)).toBe(code);
-  expect(result.signal, describeRun(result)).toBeNull();
 }
 
 /** stdout of a run of src/scripts/fast.ts with `args`: exactly its result, readably. */

@@ -9,7 +9,6 @@
 // No other example or fixture is built: a second project would run the same gate again (two
 // builds, ~3 s) and check nothing the gate test below does not. A project that cannot build
 // (tests/fixtures/no-cloudflare) is kept, because its builds fail in well under a second.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -18,10 +17,10 @@ import type { ConfigEnv } from "vite";
 import { workerRun } from "../../plugin/plugin.js";
 import { EXAMPLES_DIR, FIXTURES_DIR, REPO_ROOT } from "../helpers/paths.js";
 import { copyProject } from "../helpers/temp-project.js";
+import { BUILD_TIMEOUT_MS, killViteBuilds, viteBuild, type BuildResult } from "../helpers/vite-build.js";
+import { usesWorkerRun, withoutWorkerRun } from "../helpers/vite-config.js";
 
-const VITE_BIN = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
 const CONFIG = "vite.config.mts";
-const BUILD_TIMEOUT_MS = 90_000;
 
 /** The real example that is built twice. */
 const EXAMPLE = path.join(EXAMPLES_DIR, "d1-seed");
@@ -36,75 +35,8 @@ const UNBUILDABLE = {
   error: /Cannot resolve entry module index\.html/,
 };
 
-/** Whether a config's code (its comments aside) calls workerRun(). */
-function usesWorkerRun(config: string): boolean {
-  return config
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .replace(/\/\/.*$/gm, "")
-    .includes("workerRun()");
-}
-
-/** The config's text with workerRun() and its import removed; throws if that is not possible. */
-function withoutWorkerRun(config: string): string {
-  const stripped = config
-    .replace(/^import\s*\{\s*workerRun\s*\}\s*from\s*["'][^"']+["'];?[^\S\n]*\n/m, "")
-    .replace(/,\s*workerRun\(\)/g, "")
-    .replace(/workerRun\(\)\s*,?\s*/g, "");
-  if (/workerRun|vite-plugin-worker-run/.test(stripped)) {
-    throw new Error(
-      `Expected to be able to take workerRun() out of this config, but it still mentions it:\n${stripped}`,
-    );
-  }
-  return stripped;
-}
-
-interface BuildResult {
-  code: number | null;
-  output: string;
-}
-
-/** Process groups of builds still running, stopped after each test even if it failed or timed out. */
-const running = new Set<number>();
-
-afterEach(() => {
-  for (const pid of running) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  running.clear();
-});
-
-/** `vite build` in `cwd` as a user runs it (the CLI, production NODE_ENV), to the end. */
-function viteBuild(cwd: string): Promise<BuildResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-  delete env.NODE_ENV; // Vitest sets it to "test"; `vite build` should pick production itself.
-  delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [VITE_BIN, "build"], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child.pid!);
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      output += `\n[test] vite build did not finish within ${BUILD_TIMEOUT_MS} ms; killed.`;
-      process.kill(-child.pid!, "SIGKILL");
-    }, BUILD_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      running.delete(child.pid!);
-      resolve({ code, output });
-    });
-  });
-}
+/** Builds still running, stopped after each test even if it failed or timed out. */
+afterEach(killViteBuilds);
 
 /** Relative path → SHA-256 of every file under `dir`, node_modules and the Vite config excepted. */
 async function snapshot(dir: string): Promise<Map<string, string>> {

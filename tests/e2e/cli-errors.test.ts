@@ -17,6 +17,7 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, REPO_ROOT } from "../helpers/paths.js";
+import { expectExit, parseJsonStdout } from "../helpers/cli-assertions.js";
 import { runCliBounded } from "../helpers/cli-bounded.js";
 import { removeProjectFiles } from "../helpers/attach-streaming.js";
 import { describeRun, type CliResult } from "../helpers/run-cli.js";
@@ -43,11 +44,6 @@ function run(args: string[], cwd = project.dir): Promise<CliResult> {
 }
 
 /** Checks the exit code, printing everything the launcher said if it is wrong. */
-function expectExit(result: CliResult, code: number): void {
-  expect(result.code, describeRun(result)).toBe(code);
-  expect(result.signal, describeRun(result)).toBeNull();
-}
-
 /** A failed run in text mode: the exit code, nothing on stdout, `messages` on stderr. */
 function expectFailure(result: CliResult, code: number, ...messages: (string | RegExp)[]): void {
   expectExit(result, code);
@@ -55,15 +51,6 @@ function expectFailure(result: CliResult, code: number, ...messages: (string | R
   for (const message of messages) {
     if (typeof message === "string") expect(result.stderr, describeRun(result)).toContain(message);
     else expect(result.stderr, describeRun(result)).toMatch(message);
-  }
-}
-
-/** The one JSON document a `--json` run printed: the whole of stdout must parse. */
-function parseJsonStdout(result: CliResult): unknown {
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new Error(`Expected stdout to be exactly one JSON document.\n${describeRun(result)}`);
   }
 }
 

@@ -7,7 +7,6 @@
 // and none without the right token imports anything. "Imported" is detectable: marker.ts logs
 // a distinctive line and writes a KV marker at its top level; the last test of the server's
 // block runs it with a valid request, which proves both detectors see an import.
-import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { RESPONSE_MARKER_HEADER, ROUTE_PATH, TOKEN_HEADER } from "../../shared/protocol.js";
@@ -96,26 +95,11 @@ function absoluteForm(
   request: { method: string; target: string; headers: Record<string, string>; body?: string },
 ): Promise<RawResponse> {
   const { port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: request.method,
-        path: request.target,
-        setHost: false,
-        agent: false,
-        headers: { host: `localhost:${port}`, ...request.headers },
-      },
-      (response) => {
-        let body = "";
-        response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-        response.on("error", reject);
-      },
-    );
-    outgoing.on("error", reject);
-    outgoing.end(request.body);
+  return rawRequest(server.url, {
+    method: request.method,
+    target: request.target,
+    headers: { host: `localhost:${port}`, ...request.headers },
+    body: request.body,
   });
 }
 

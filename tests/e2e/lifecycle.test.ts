@@ -9,8 +9,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { isAlive } from "../helpers/processes.js";
 import { observeCli, runCliBounded, type ObservedRun } from "../helpers/cli-bounded.js";
-import { describeRun, type CliResult, type RunningCli } from "../helpers/run-cli.js";
+import { expectExit, parseJsonStdout } from "../helpers/cli-assertions.js";
+import { describeRun, type RunningCli } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
+
+/** Soft, so that a wrong exit code and leftover processes are both reported. */
+const SOFT = { soft: true };
 
 let project: TempProject;
 
@@ -60,21 +64,6 @@ async function expectNoOrphans({ result, seen }: ObservedRun): Promise<void> {
   );
 }
 
-/** Soft, so that a wrong exit code and leftover processes are both reported. */
-function expectExit(result: CliResult, code: number): void {
-  expect.soft(result.code, describeRun(result)).toBe(code);
-  expect.soft(result.signal, describeRun(result)).toBeNull();
-}
-
-/** The whole of a `--json` run's stdout, parsed. */
-function parseJson(result: CliResult): unknown {
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new Error(`Expected stdout to be exactly one JSON document.\n${describeRun(result)}`);
-  }
-}
-
 /** Sends `signal` to the launcher (only) once the script is running, and waits for the end. */
 function interruptWhenStarted(signal: NodeJS.Signals): (running: RunningCli) => Promise<void> {
   return async (running) => {
@@ -86,13 +75,13 @@ function interruptWhenStarted(signal: NodeJS.Signals): (running: RunningCli) => 
 describe("every run ends with its exit code and leaves no process behind", () => {
   it("a successful run (exit 0)", async () => {
     const run = await observe(["src/scripts/ok.ts"]);
-    expectExit(run.result, 0);
+    expectExit(run.result, 0, SOFT);
     await expectNoOrphans(run);
   });
 
   it("a failing run (exit 1)", async () => {
     const run = await observe(["src/scripts/throws.ts"]);
-    expectExit(run.result, 1);
+    expectExit(run.result, 1, SOFT);
     await expectNoOrphans(run);
   });
 
@@ -100,7 +89,7 @@ describe("every run ends with its exit code and leaves no process behind", () =>
     const other = await copyProject(path.join(FIXTURES_DIR, "no-worker-run"));
     try {
       const run = await observe(["src/scripts/ok.ts"], undefined, other.dir);
-      expectExit(run.result, 2);
+      expectExit(run.result, 2, SOFT);
       await expectNoOrphans(run);
     } finally {
       await other.remove();
@@ -109,20 +98,20 @@ describe("every run ends with its exit code and leaves no process behind", () =>
 
   it("a --timeout run (exit 124)", async () => {
     const run = await observe(["--timeout", "1", "src/scripts/never-resolves.ts", "lifecycle-timeout"]);
-    expectExit(run.result, 124);
+    expectExit(run.result, 124, SOFT);
     await expectNoOrphans(run);
   });
 
   it("SIGINT while the script runs (exit 130, said on stderr)", async () => {
     const run = await observe(["src/scripts/never-resolves.ts", "lifecycle-sigint"], interruptWhenStarted("SIGINT"));
-    expectExit(run.result, 130);
+    expectExit(run.result, 130, SOFT);
     await expectNoOrphans(run);
     expect(run.result.stderr, describeRun(run.result)).toContain("✖ src/scripts/never-resolves.ts was interrupted by SIGINT\n");
   });
 
   it("SIGTERM while the script runs (exit 143, said on stderr)", async () => {
     const run = await observe(["src/scripts/never-resolves.ts", "lifecycle-sigterm"], interruptWhenStarted("SIGTERM"));
-    expectExit(run.result, 143);
+    expectExit(run.result, 143, SOFT);
     await expectNoOrphans(run);
     expect(run.result.stderr, describeRun(run.result)).toContain("✖ src/scripts/never-resolves.ts was interrupted by SIGTERM\n");
   });
@@ -135,7 +124,7 @@ describe("Ctrl-C and the script's signal", () => {
     // never-resolves.ts writes marker:ctrl-c to KV when its signal fires; read it in a fresh run.
     const check = await runCliBounded(["--json", "src/scripts/read-marker.ts", "ctrl-c"], { cwd: project.dir });
     expect(check.code, describeRun(check)).toBe(0);
-    expect(parseJson(check), describeRun(check)).toEqual({
+    expect(parseJsonStdout(check), describeRun(check)).toEqual({
       ok: true,
       result: { marker: expect.stringMatching(/^aborted: /) },
     });

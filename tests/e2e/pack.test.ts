@@ -3,7 +3,6 @@
 // script with the installed `worker-run`. That project's path contains a space, as many
 // users' do ("My Projects"): paths must be derived from module URLs with `fileURLToPath`,
 // never `URL.pathname` (which keeps `%20`).
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, lstat, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -11,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { packRepository } from "../helpers/pack.js";
 import { EXAMPLES_DIR, REPO_ROOT } from "../helpers/paths.js";
-import { describeRun, type CliResult } from "../helpers/run-cli.js";
+import { describeRun, spawnCaptured, type CliResult } from "../helpers/run-cli.js";
 
 /** What the published package must contain (paths inside the tarball's `package/`). */
 const SHIPPED = [
@@ -35,15 +34,7 @@ const RUNTIME_FILES = ["dist/runtime/worker.js", "dist/runtime/script.js", "dist
  * `npm test` run does not point the inner npm at the repository. */
 function run(command: string, args: string[], cwd: string): Promise<CliResult> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-  const child = spawn(command, args, { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid! }));
-  });
+  return spawnCaptured(command, args, { cwd, env: { ...env, NO_COLOR: "1" } }).exited;
 }
 
 describe("the packed package", () => {

@@ -2,67 +2,26 @@
 // (the CLI, as a user runs it), then serve the build with Vite's preview() and the same
 // config, which includes workerRun(). The plugin must not be part of the preview server, and
 // a request shaped like the launcher's (POST, JSON, a token) must reach the app itself.
-import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { preview, type Logger, type PreviewServer } from "vite";
+import { preview, type PreviewServer } from "vite";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { PLUGIN_NAME } from "../../plugin/plugin.js";
 import { RESPONSE_MARKER_HEADER, TOKEN_HEADER } from "../../shared/protocol.js";
-import { rawRequest, type RawResponse } from "../helpers/dev-server.js";
-import { EXAMPLES_DIR, REPO_ROOT } from "../helpers/paths.js";
+import { createCapturingLogger, rawRequest, type RawResponse, type TestServer } from "../helpers/dev-server.js";
+import { EXAMPLES_DIR } from "../helpers/paths.js";
 import { descendantsOf } from "../helpers/processes.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
+import { viteBuild } from "../helpers/vite-build.js";
 
-const VITE_BIN = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
-const BUILD_TIMEOUT_MS = 90_000;
 /** What the example's fetch answers for any path but /api/notes. */
 const APP_ANSWER = "d1-seed example: GET /api/notes lists the seeded notes.\n";
 
 let project: TempProject;
 let previewServer: PreviewServer | undefined;
 let url: string;
-const logs: string[] = [];
-
-/** `vite build` in `cwd` (production NODE_ENV, as a user's), killed with its group if it outlives the limit. */
-function viteBuild(cwd: string): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-  delete env.NODE_ENV; // Vitest sets "test"; `vite build` picks production itself.
-  delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [VITE_BIN, "build"], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      output += `\n[test] vite build did not finish within ${BUILD_TIMEOUT_MS} ms; killed.`;
-      process.kill(-child.pid!, "SIGKILL");
-    }, BUILD_TIMEOUT_MS);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-const logger: Logger = {
-  hasWarned: false,
-  info: (message) => void logs.push(`info: ${message}`),
-  warn: (message) => void logs.push(`warn: ${message}`),
-  warnOnce: (message) => void logs.push(`warn: ${message}`),
-  error: (message) => void logs.push(`error: ${message}`),
-  clearScreen: () => {},
-  hasErrorLogged: () => false,
-};
+const logs: TestServer["logs"] = [];
+const logger = createCapturingLogger(logs);
 
 beforeAll(async () => {
   project = await copyProject(path.join(EXAMPLES_DIR, "d1-seed"));
@@ -95,7 +54,7 @@ const ourWorkerds = (): number[] =>
 
 const shown = (response: RawResponse): string =>
   `${response.status} ${JSON.stringify(response.headers)}\n${response.body.slice(0, 500)}\n` +
-  `--- logs ---\n${logs.join("\n")}`;
+  `--- logs ---\n${logs.map(({ level, message }) => `${level}: ${message}`).join("\n")}`;
 
 test("the preview server serves the built app, with the Cloudflare plugin and without workerRun()", async () => {
   const names = previewServer!.config.plugins.map((plugin) => plugin.name);

@@ -7,9 +7,10 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasExited, lines, removeProjectFiles, waitForOutput } from "../helpers/attach-streaming.js";
+import { expectExit } from "../helpers/cli-assertions.js";
 import { observeCli } from "../helpers/cli-bounded.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
-import { describeRun, type CliResult } from "../helpers/run-cli.js";
+import { describeRun } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
 import { startViteDev, type ViteDevProcess } from "../helpers/vite-dev-process.js";
 
@@ -23,11 +24,6 @@ const ALTERNATE_ALL = ["out-1", "err-1", "out-2", "err-2", "out-3", "err-3"];
 /** The result as the launcher prints it on stdout, as lines. */
 function resultLines(result: unknown): string[] {
   return lines(JSON.stringify(result, null, 2));
-}
-
-function expectExit(result: CliResult, code: number): void {
-  expect(result.code, describeRun(result)).toBe(code);
-  expect(result.signal, describeRun(result)).toBeNull();
 }
 
 interface Mode {

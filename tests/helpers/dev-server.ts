@@ -59,6 +59,8 @@ export interface RawResponse {
 export interface RawRequest {
   method?: string;
   path?: string;
+  /** The request target sent as it is (e.g. absolute-form), instead of `path` resolved against the base URL. */
+  target?: string;
   headers?: Record<string, string>;
   body?: string;
 }
@@ -71,7 +73,7 @@ export function rawRequest(baseUrl: string, request: RawRequest = {}): Promise<R
       {
         host: target.hostname,
         port: target.port,
-        path: target.pathname + target.search,
+        path: request.target ?? target.pathname + target.search,
         method: request.method ?? "POST",
         setHost: false,
         headers: { host: target.host, ...request.headers },

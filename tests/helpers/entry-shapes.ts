@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { postRun, rawRequest, startTestServer, type RawRequest, type TestServer } from "./dev-server.js";
 import { copyProject, type TempProject } from "./temp-project.js";
+import { usesWorkerRun, withoutWorkerRun } from "./vite-config.js";
 
 /** Status and body of one answer, the part of it a user's client sees and compares. */
 export interface Reply {
@@ -64,15 +65,13 @@ export async function editFile(file: string, from: string, to: string): Promise<
 }
 
 /**
- * Writes a copy of the project's Vite config without `workerRun()` (the call, not the
- * import), so the same project can be served as it would be without the plugin.
+ * Writes a copy of the project's Vite config without `workerRun()` and its import, so the
+ * same project can be served as it would be without the plugin.
  */
 export async function writeConfigWithoutWorkerRun(dir: string, configName = "vite.config.mts"): Promise<string> {
   const text = await readFile(path.join(dir, configName), "utf8");
-  const stripped = text.replace(/,\s*workerRun\(\)/, "").replace(/workerRun\(\),\s*/, "");
-  if (stripped === text || stripped.includes("workerRun()")) {
-    throw new Error(`Expected exactly one workerRun() call in ${configName}.`);
-  }
+  if (!usesWorkerRun(text)) throw new Error(`Expected a workerRun() call in ${configName}.`);
+  const stripped = withoutWorkerRun(text, configName);
   const file = path.join(dir, `without-worker-run.${configName}`);
   await writeFile(file, stripped);
   return file;

@@ -8,3 +8,5 @@ export const EXAMPLES_DIR = fileURLToPath(new URL("../../examples/", import.meta
 export const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/", import.meta.url));
 /** The launcher's bin shim, as npm links it. */
 export const BIN = fileURLToPath(new URL("../../bin/worker-run.js", import.meta.url));
+/** The Vite CLI from the repository's node_modules, which a user's `npm run dev` runs. */
+export const VITE_BIN = fileURLToPath(new URL("../../node_modules/vite/bin/vite.js", import.meta.url));

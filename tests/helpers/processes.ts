@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-interface ProcessInfo {
+export interface ProcessInfo {
   pid: number;
   ppid: number;
   name: string;
   state: string;
+  /** Resident set size in pages (multiply by the page size for bytes). */
+  rssPages: number;
 }
 
 function readProcess(pid: number): ProcessInfo | undefined {
@@ -13,19 +15,33 @@ function readProcess(pid: number): ProcessInfo | undefined {
     // pid (name) state ppid …; the name may contain spaces and parentheses.
     const close = stat.lastIndexOf(")");
     const name = stat.slice(stat.indexOf("(") + 1, close);
-    const [state, ppid] = stat.slice(close + 2).split(" ");
-    return { pid, ppid: Number(ppid), name, state: state! };
+    const fields = stat.slice(close + 2).split(" ");
+    return { pid, ppid: Number(fields[1]), name, state: fields[0]!, rssPages: Number(fields[21]) };
   } catch {
     return undefined;
   }
 }
 
-/** Every live process whose ancestry leads to `root` (Linux /proc). */
-export function descendantsOf(root: number): ProcessInfo[] {
-  const all = readdirSync("/proc")
+/** Every process, from /proc/<pid>/stat (one read each; those gone meanwhile are skipped). */
+function allProcesses(): ProcessInfo[] {
+  return readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
     .map((entry) => readProcess(Number(entry)))
     .filter((info): info is ProcessInfo => info !== undefined);
+}
+
+/** Every live process whose ancestry leads to `root` (Linux /proc). */
+export function descendantsOf(root: number): ProcessInfo[] {
+  return descendantsIn(allProcesses(), root);
+}
+
+/** `root` itself (if it is still there) and every process below it, from one snapshot of /proc. */
+export function processTree(root: number): ProcessInfo[] {
+  const all = allProcesses();
+  return [...all.filter((info) => info.pid === root), ...descendantsIn(all, root)];
+}
+
+function descendantsIn(all: ProcessInfo[], root: number): ProcessInfo[] {
   const byParent = new Map<number, ProcessInfo[]>();
   for (const info of all) byParent.set(info.ppid, [...(byParent.get(info.ppid) ?? []), info]);
   const found: ProcessInfo[] = [];

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { BIN } from "./paths.js";
 
 /** How a launcher process ended, and everything it printed. */
@@ -29,24 +29,61 @@ export interface RunningCli {
   exited: Promise<CliResult>;
 }
 
-/** Starts `worker-run …args` as a user would (node on the bin shim), colours off. */
-export function spawnCli(args: string[], options: CliOptions): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: options.processGroup ?? false,
-  });
+/** A process started by `spawnCaptured`, its output captured as it comes. */
+export interface CapturedProcess extends RunningCli {
+  /** Everything printed so far: each stream, and both interleaved in the order they came. */
+  output(): { stdout: string; stderr: string; all: string };
+  /** Appends the test's own text (e.g. why it killed the process) to stderr and to `all`. */
+  note(text: string): void;
+}
+
+/**
+ * Starts `command …args` with stdin ignored and stdout/stderr captured (UTF-8). `exited`
+ * resolves on "close" (the output all read) and rejects if the process could not start; a
+ * caller that waits for the process its own way may leave it unobserved.
+ */
+export function spawnCaptured(command: string, args: string[], options: SpawnOptions): CapturedProcess {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  let all = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    all += chunk;
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+    all += chunk;
+  });
   const pid = child.pid!;
   const exited = new Promise<CliResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, pid }));
   });
-  return { child, pid, output: () => ({ stdout, stderr }), exited };
+  exited.catch(() => {});
+  const note = (text: string): void => {
+    stderr += text;
+    all += text;
+  };
+  return { child, pid, output: () => ({ stdout, stderr, all }), note, exited };
+}
+
+/** Starts `worker-run …args` as a user would (node on the bin shim), colours off. */
+export function spawnCli(args: string[], options: CliOptions): RunningCli {
+  const { child, pid, output, exited } = spawnCaptured(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
+    detached: options.processGroup ?? false,
+  });
+  return {
+    child,
+    pid,
+    output: () => {
+      const { stdout, stderr } = output();
+      return { stdout, stderr };
+    },
+    exited,
+  };
 }
 
 /** Runs `worker-run …args` to the end. */

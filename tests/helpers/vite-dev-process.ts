@@ -1,13 +1,10 @@
-import { spawn } from "node:child_process";
 import net from "node:net";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rawRequest, type RawResponse } from "./dev-server.js";
-import { REPO_ROOT } from "./paths.js";
+import { VITE_BIN } from "./paths.js";
 import { isAlive, watchDescendants } from "./processes.js";
+import { spawnCaptured } from "./run-cli.js";
 
-/** The Vite CLI from the repository's node_modules, which a user's `npm run dev` runs. */
-const VITE_BIN = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
 const READY_TIMEOUT_MS = 60_000;
 const EXIT_TIMEOUT_MS = 30_000;
 const REAP_TIMEOUT_MS = 10_000;
@@ -57,32 +54,37 @@ export async function freePort(): Promise<number> {
 export interface ViteDevOptions {
   /** Variables added to (or, when undefined, removed from) the test's environment. */
   env?: NodeJS.ProcessEnv;
+  /** More `vite dev` arguments (e.g. `--config <file>`). */
+  args?: string[];
+  /** Ready only once GET / answers with this status; by default any answer will do. */
+  readyStatus?: number;
+  readyTimeoutMs?: number;
+  /** How often its process tree is sampled for `seen` and `survivors` (default 50 ms). */
+  watchIntervalMs?: number;
 }
 
 /**
- * Starts `vite dev --port <free> --strictPort --host 127.0.0.1` in `root` as a separate
- * process, the way a user would, and resolves once it answers HTTP. On failure the
- * process group is stopped and the error carries its output.
+ * Starts `vite dev --port <free> --strictPort --host 127.0.0.1 …args` in `root` as a
+ * separate process, the way a user would, and resolves once it answers HTTP (with
+ * `readyStatus`, if given). On failure the process group is stopped and the error carries
+ * its output.
  */
 export async function startViteDev(root: string, options: ViteDevOptions = {}): Promise<ViteDevProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, so that stopping it reaches workerd too.
-    detached: true,
-  });
-  const pid = child.pid!;
-  const watcher = watchDescendants(pid);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const vite = spawnCaptured(
+    process.execPath,
+    [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1", ...(options.args ?? [])],
+    {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
+      // Its own process group, so that stopping it reaches workerd too.
+      detached: true,
+    },
+  );
+  const pid = vite.pid;
+  const watcher = watchDescendants(pid, options.watchIntervalMs);
   let exit: ViteDevExit | undefined;
-  const exited = new Promise<ViteDevExit>((resolve) => {
-    child.on("close", (code, signal) => resolve((exit = { code, signal, stdout, stderr })));
-  });
+  const exited = vite.exited.then(({ code, signal, stdout, stderr }) => (exit = { code, signal, stdout, stderr }));
   const url = `http://127.0.0.1:${port}/`;
 
   let stopped: Promise<ViteDevStopped> | undefined;
@@ -90,16 +92,20 @@ export async function startViteDev(root: string, options: ViteDevOptions = {}): 
   const get = (pathname: string): Promise<RawResponse> => rawRequest(url, { method: "GET", path: pathname });
 
   try {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const timeout = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    const deadline = Date.now() + timeout;
     for (;;) {
       if (exit) throw new Error("vite dev exited before it answered");
-      try {
-        await get("/");
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`vite dev did not answer on ${url} within ${READY_TIMEOUT_MS} ms`);
-        await sleep(200);
+      const status = await get("/").then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (status !== undefined && (options.readyStatus === undefined || status === options.readyStatus)) break;
+      if (Date.now() > deadline) {
+        const answer = status === undefined ? "" : ` with ${options.readyStatus} (last answer: ${status})`;
+        throw new Error(`vite dev did not answer on ${url}${answer} within ${timeout} ms`);
       }
+      await sleep(200);
     }
   } catch (error) {
     const { exit: end } = await stop();
@@ -114,7 +120,8 @@ async function stopGroup(
   watcher: ReturnType<typeof watchDescendants>,
 ): Promise<ViteDevStopped> {
   killGroup(pid, "SIGTERM");
-  const exit = await Promise.race([exited, sleep(EXIT_TIMEOUT_MS).then(() => undefined)]);
+  // Unreferenced: a pending deadline must not keep the process alive once vite has exited.
+  const exit = await Promise.race([exited, sleep(EXIT_TIMEOUT_MS, undefined, { ref: false }).then(() => undefined)]);
   if (!exit) {
     killGroup(pid, "SIGKILL");
     await exited;

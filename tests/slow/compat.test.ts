@@ -12,7 +12,6 @@
 //
 // Every process is started in a process group of its own and killed (group and every
 // descendant seen) when it is done, when its time limit passes, and in afterAll.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cp, lstat, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -27,7 +26,8 @@ import { installNode } from "../helpers/node-binaries.js";
 import { packRepository } from "../helpers/pack.js";
 import { EXAMPLES_DIR } from "../helpers/paths.js";
 import { isAlive, watchDescendants } from "../helpers/processes.js";
-import { describeRun, type CliResult } from "../helpers/run-cli.js";
+import { describeRun, spawnCaptured, type CliResult } from "../helpers/run-cli.js";
+import { withoutWorkerRun } from "../helpers/vite-config.js";
 import { freePort } from "../helpers/vite-dev-process.js";
 
 const VITES = [
@@ -145,25 +145,16 @@ function run(
   options: { cwd: string; node: string; limitMs?: number; watch?: boolean },
 ): Promise<CommandResult> {
   const limit = options.limitMs ?? COMMAND_LIMIT_MS;
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: commandEnv(options.node),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const pid = child.pid!;
+  const captured = spawnCaptured(command, args, { cwd: options.cwd, env: commandEnv(options.node), detached: true });
+  const { child, pid } = captured;
   const watcher = options.watch ? watchDescendants(pid) : undefined;
   running.set(pid, () => {
     killGroup(pid);
     for (const { pid: descendant } of watcher?.stop() ?? []) killQuietly(descendant);
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   return new Promise<CommandResult>((resolve, reject) => {
     const timer = setTimeout(() => {
-      stderr += `\n[test] ${command} ${args.join(" ")} did not finish within ${limit} ms; killed.`;
+      captured.note(`\n[test] ${command} ${args.join(" ")} did not finish within ${limit} ms; killed.`);
       killGroup(pid);
     }, limit);
     let finished = false;
@@ -177,6 +168,7 @@ function run(
       const survivors = seen.filter((info) => isAlive(info.pid));
       running.get(pid)?.();
       running.delete(pid);
+      const { stdout, stderr } = captured.output();
       resolve({ code, signal, stdout, stderr, pid, survivors: survivors.map((info) => `${info.name} (${info.pid})`) });
     };
     child.on("error", (error) => {
@@ -219,29 +211,27 @@ async function startDevServer(app: string, node: string): Promise<DevServerProce
 }
 
 async function startDevServerOn(port: number, app: string, node: string): Promise<DevServerProcess> {
-  const child = spawn(node, [DEV_SERVER_SCRIPT, String(port)], {
+  const captured = spawnCaptured(node, [DEV_SERVER_SCRIPT, String(port)], {
     cwd: app,
     env: commandEnv(node),
-    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  const pid = child.pid!;
+  const { child, pid } = captured;
   const watcher = watchDescendants(pid);
   const killAll = (): void => {
     killGroup(pid);
     for (const { pid: descendant } of watcher.stop()) killQuietly(descendant);
   };
   running.set(pid, killAll);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   let exited = false;
   const exit = new Promise<void>((resolve) => {
     child.on("exit", () => resolve());
     child.on("error", () => resolve());
   }).then(() => void (exited = true));
-  const output = (): string => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+  const output = (): string => {
+    const { stdout, stderr } = captured.output();
+    return `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+  };
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -267,7 +257,7 @@ async function startDevServerOn(port: number, app: string, node: string): Promis
   try {
     const deadline = Date.now() + READY_LIMIT_MS;
     for (;;) {
-      const line = stdout.split("\n").find((text) => text.startsWith("{"));
+      const line = captured.output().stdout.split("\n").find((text) => text.startsWith("{"));
       if (line) {
         const info = JSON.parse(line) as { url: string; token: string | null; vite: string; node: string };
         return { ...info, token: info.token ?? "", output, stop };
@@ -303,17 +293,6 @@ async function filesContaining(dir: string, files: Iterable<string>, needle: str
   const found: string[] = [];
   for (const file of files) if ((await readFile(path.join(dir, file))).includes(needle)) found.push(file);
   return found;
-}
-
-/** The example's config with workerRun() and its import taken out; throws if that is not possible. */
-function withoutWorkerRun(config: string): string {
-  const stripped = config
-    .replace(/^import \{ workerRun \} from "vite-plugin-worker-run";\n/m, "")
-    .replace(/,\s*workerRun\(\)/, "");
-  if (/workerRun|vite-plugin-worker-run/.test(stripped)) {
-    throw new Error(`Expected to be able to take workerRun() out of ${CONFIG}, but it still mentions it:\n${stripped}`);
-  }
-  return stripped;
 }
 
 async function installedVersion(app: string, name: string): Promise<string> {
@@ -489,7 +468,7 @@ describe.each(VITES)("Vite $major with @cloudflare/vite-plugin 1.34.0 and wrangl
         const traces = await filesContaining(outDir, withPlugin.keys(), ROUTE_PATH.slice(1));
         await rm(outDir, { recursive: true, force: true });
 
-        await writeFile(configPath, withoutWorkerRun(config));
+        await writeFile(configPath, withoutWorkerRun(config, CONFIG));
         const second = await run(node, [vite, "build"], { cwd: app, node });
         expect(second.code, describeRun(second)).toBe(0);
         const withoutPlugin = await snapshot(outDir);

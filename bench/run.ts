@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --runs 9 --attached-runs 30 --app-requests 500]
+ * (that is: node --import ./bench/lib/resolve-ts.ts bench/run.ts …; Node strips the types)
  *
  * What worker-run costs, side by side with the least a tool could do, on two projects:
  * examples/d1-seed (a worker and nothing else) and bench/fixtures/client-heavy (a React +
@@ -27,12 +28,41 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { alternatingLatencies, expectSuccess, measureProcess } from "./lib/measure.mjs";
-import { createBenchProject, FILES, PROJECTS, REPO_ROOT } from "./lib/project.mjs";
-import { SAMPLE_INTERVAL_MS, startViteDev, stopAll, stopGroup } from "./lib/processes.mjs";
-import { buildTargets, formatReport, judge, summarize } from "./lib/report.mjs";
+import type { ViteDevProcess } from "../tests/helpers/vite-dev-process.js";
+import { BIN, REPO_ROOT } from "../tests/helpers/paths.js";
+import { alternatingLatencies, expectSuccess, measureProcess, type Measurement } from "./lib/measure.js";
+import { createBenchProject, FILES, PROJECTS, type BenchProject } from "./lib/project.js";
+import { SAMPLE_INTERVAL_MS, startViteDev, stopAll } from "./lib/processes.js";
+import {
+  buildTargets,
+  formatReport,
+  judge,
+  summarize,
+  type BenchOptions,
+  type ColdKind,
+  type CommandSummary,
+  type Machine,
+  type Results,
+  type ServedSamples,
+  type StoredRun,
+  type Summary,
+} from "./lib/report.js";
 
-const BIN = path.join(REPO_ROOT, "bin/worker-run.js");
+/** What a `runScript()` call resolves to, as far as the bench looks at it. */
+interface RunOutcome {
+  ok: boolean;
+  result?: { one?: unknown };
+}
+type RunScript = (options: {
+  script: string;
+  cwd: string;
+  root: string;
+  output: { stdout(text: string): void; stderr(text: string): void };
+  onStatus: (status: string) => void;
+}) => Promise<RunOutcome>;
+
+/** Per project, per command (floor, cold, default): the measured runs. */
+type ColdRuns = Record<string, Record<string, Measurement[]>>;
 const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
 const ATTACHED = "Running in the dev server at";
 /** What the launcher says when it starts its own server, so only cold runs are timed as cold. */
@@ -40,7 +70,7 @@ const STARTING = "Starting the dev server";
 /** The project the attached and app-overhead phases run on. */
 const SERVED_PROJECT = "d1-seed";
 /** The cold paths measured against the floor: how each is started, and its label. */
-const COLD_KINDS = [
+const COLD_KINDS: (ColdKind & { args: string[] })[] = [
   { key: "cold", args: ["--no-attach"], label: "worker-run --no-attach", short: "--no-attach" },
   { key: "default", args: [], label: "worker-run (default: lock + discovery)", short: "default" },
 ];
@@ -48,7 +78,7 @@ const COLD_KINDS = [
 const RESULT = "one";
 const DISCARD = { stdout() {}, stderr() {} };
 
-function parseOptions() {
+function parseOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
       runs: { type: "string", default: "9" },
@@ -56,7 +86,7 @@ function parseOptions() {
       "app-requests": { type: "string", default: "500" },
     },
   });
-  const count = (name) => {
+  const count = (name: keyof typeof values): number => {
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value < 1) {
       throw new Error(`Expected --${name} to be a positive whole number, got ${JSON.stringify(values[name])}.`);
@@ -78,7 +108,7 @@ function parseOptions() {
   return options;
 }
 
-function describeMachine() {
+function describeMachine(): Omit<Machine, "loadAverageEnd"> {
   const cpus = os.cpus();
   return {
     cores: cpus.length,
@@ -86,13 +116,13 @@ function describeMachine() {
     totalMemoryBytes: os.totalmem(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
-    loadAverageStart: os.loadavg()[0],
+    loadAverageStart: os.loadavg()[0]!,
     distBuilt: distBuilt(),
   };
 }
 
 /** When the measured build was made: others may rebuild dist/ between two runs of the bench. */
-function distBuilt() {
+function distBuilt(): string {
   try {
     return statSync(path.join(REPO_ROOT, "dist/launcher/cli.js")).mtime.toISOString();
   } catch {
@@ -100,7 +130,7 @@ function distBuilt() {
   }
 }
 
-function progress(message) {
+function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
@@ -109,8 +139,8 @@ function progress(message) {
  * local state), then alternated with the order flipping every round (projects and
  * commands), so drift and load from elsewhere on the machine fall on all alike.
  */
-async function measureColdAgainstFloor(projects, { runs }) {
-  const commandsOf = ({ dir }) => ({
+async function measureColdAgainstFloor(projects: BenchProject[], { runs }: BenchOptions): Promise<ColdRuns> {
+  const commandsOf = ({ dir }: BenchProject): Record<string, () => Promise<Measurement>> => ({
     floor: () => measureProcess(dir, [FILES.floorProgram], { resources: true, check: expectSuccess("floor") }),
     ...Object.fromEntries(
       COLD_KINDS.map(({ key, args, label }) => [
@@ -128,16 +158,16 @@ async function measureColdAgainstFloor(projects, { runs }) {
   );
   progress(`warm-up: ${steps.map(({ project, command }) => `${project} ${command}`).join(", ")}`);
   for (const step of steps) await step.run();
-  const measured = Object.fromEntries(
+  const measured: ColdRuns = Object.fromEntries(
     projects.map(({ name }) => [name, { floor: [], ...Object.fromEntries(COLD_KINDS.map(({ key }) => [key, []])) }]),
   );
   for (let round = 0; round < runs; round++) {
     for (const step of round % 2 === 0 ? steps : [...steps].reverse()) {
-      measured[step.project][step.command].push(await step.run());
+      measured[step.project]![step.command]!.push(await step.run());
     }
-    const last = (project) =>
-      `${project} ${Object.entries(measured[project])
-        .map(([command, list]) => `${command} ${list.at(-1).wallMs.toFixed(0)}`)
+    const last = (project: string): string =>
+      `${project} ${Object.entries(measured[project]!)
+        .map(([command, list]) => `${command} ${list.at(-1)!.wallMs.toFixed(0)}`)
         .join("/")} ms`;
     progress(`round ${round + 1}/${runs}: ${projects.map(({ name }) => last(name)).join("; ")}`);
   }
@@ -145,7 +175,7 @@ async function measureColdAgainstFloor(projects, { runs }) {
 }
 
 /** Plain GET / latency against both servers, keep-alive, warmed up first. */
-async function measureAppOverhead(servers, options) {
+async function measureAppOverhead(servers: ViteDevProcess[], options: BenchOptions): Promise<number[][]> {
   const { appRequests, batchSize } = options;
   const targets = servers.map(({ url }) => ({ url, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }) }));
   try {
@@ -160,23 +190,23 @@ async function measureAppOverhead(servers, options) {
 }
 
 /** One `worker-run` process per run against the running server; each must say it attached. */
-async function measureAttachedProcess(dir, { attachedRuns, warmups }) {
+async function measureAttachedProcess(dir: string, { attachedRuns, warmups }: BenchOptions): Promise<number[]> {
   const run = () =>
     measureProcess(dir, [BIN, FILES.script], {
       check: expectSuccess("attached worker-run", { stdoutIncludes: RESULT, stderrIncludes: ATTACHED }),
     });
   progress(`attached worker-run: ${warmups} warm-ups, ${attachedRuns} runs`);
   for (let index = 0; index < warmups; index++) await run();
-  const wallMs = [];
+  const wallMs: number[] = [];
   for (let index = 0; index < attachedRuns; index++) wallMs.push((await run()).wallMs);
   return wallMs;
 }
 
 /** runScript() in this process against the running server; the first calls load its modules. */
-async function measureInProcess(dir, { attachedRuns, warmups }) {
-  const { runScript } = await import(pathToFileURL(path.join(REPO_ROOT, "dist/index.js")).href);
-  const once = async () => {
-    const statuses = [];
+async function measureInProcess(dir: string, { attachedRuns, warmups }: BenchOptions): Promise<number[]> {
+  const { runScript } = (await import(pathToFileURL(path.join(REPO_ROOT, "dist/index.js")).href)) as { runScript: RunScript };
+  const once = async (): Promise<number> => {
+    const statuses: string[] = [];
     const started = performance.now();
     const outcome = await runScript({
       script: FILES.script,
@@ -193,29 +223,34 @@ async function measureInProcess(dir, { attachedRuns, warmups }) {
   };
   progress(`in-process runScript(): ${warmups} warm-ups, ${attachedRuns} calls`);
   for (let index = 0; index < warmups; index++) await once();
-  const elapsed = [];
+  const elapsed: number[] = [];
   for (let index = 0; index < attachedRuns; index++) elapsed.push(await once());
   return elapsed;
 }
 
 /** The server phases: overhead with both servers up, then attach against the one with workerRun(). */
-async function measureWithServers(dir, options) {
+async function measureWithServers(dir: string, options: BenchOptions): Promise<ServedSamples> {
   progress("starting vite dev with workerRun(), then twice without (the second one measures the noise)");
   const withPlugin = await startViteDev(dir);
   const withoutPlugin = await startViteDev(dir, FILES.floorConfig);
   const control = await startViteDev(dir, FILES.floorConfig);
-  const [appWith, appWithout, appControl] = await measureAppOverhead([withPlugin, withoutPlugin, control], options);
-  await stopGroup(control);
-  await stopGroup(withoutPlugin);
+  const [appWith, appWithout, appControl] = (await measureAppOverhead([withPlugin, withoutPlugin, control], options)) as [
+    number[],
+    number[],
+    number[],
+  ];
+  await control.stop();
+  await withoutPlugin.stop();
   const attachedProcess = await measureAttachedProcess(dir, options);
   const inProcess = await measureInProcess(dir, options);
-  await stopGroup(withPlugin);
+  await withPlugin.stop();
   return { appWith, appWithout, appControl, attachedProcess, inProcess };
 }
 
 /** Per project: wall, tree peak RSS, Node's own max RSS and CPU of floor, cold and default. */
-function summarizeColdRuns(measured) {
-  const field = (runs, key) => summarize(runs.map((run) => run[key]));
+function summarizeColdRuns(measured: ColdRuns): Record<string, Record<string, CommandSummary>> {
+  const field = (runs: Measurement[], key: "wallMs" | "treePeakBytes" | "nodeMaxRssBytes" | "nodeCpuMs"): Summary =>
+    summarize(runs.map((run) => run[key] ?? Number.NaN));
   return Object.fromEntries(
     Object.entries(measured).map(([project, byCommand]) => [
       project,
@@ -234,7 +269,7 @@ function summarizeColdRuns(measured) {
   );
 }
 
-function summarizeServed(served) {
+function summarizeServed(served: ServedSamples): Results["summaries"]["served"] {
   return {
     attachedProcess: summarize(served.attachedProcess),
     inProcess: summarize(served.inProcess),
@@ -245,12 +280,12 @@ function summarizeServed(served) {
 }
 
 /** The values the targets judge: cold / floor ratios per project and cold path, and the served ones. */
-function targetValues(cold, served) {
-  const values = {};
+function targetValues(cold: Results["summaries"]["cold"], served: Results["summaries"]["served"]): Record<string, number> {
+  const values: Record<string, number> = {};
   for (const [project, s] of Object.entries(cold)) {
     for (const { key } of COLD_KINDS) {
-      values[`${project}.${key}.wall`] = s[key].wall.median / s.floor.wall.median;
-      values[`${project}.${key}.treeRss`] = s[key].treeRss.median / s.floor.treeRss.median;
+      values[`${project}.${key}.wall`] = s[key]!.wall.median / s.floor!.wall.median;
+      values[`${project}.${key}.treeRss`] = s[key]!.treeRss.median / s.floor!.treeRss.median;
     }
   }
   values.attachedProcessMs = served.attachedProcess.median;
@@ -260,17 +295,18 @@ function targetValues(cold, served) {
 }
 
 /** The runs as stored: numbers only, not the processes' output. */
-function storedRuns(runs) {
+function storedRuns(runs: Measurement[]): StoredRun[] {
+  // Every cold-phase run is measured with `resources`, so each has all the fields.
   return runs.map(({ wallMs, treePeakBytes, treePeakProcesses, nodeMaxRssBytes, nodeCpuMs }) => ({
     wallMs,
-    treePeakBytes,
-    treePeakProcesses,
-    nodeMaxRssBytes,
-    nodeCpuMs,
+    treePeakBytes: treePeakBytes!,
+    treePeakProcesses: treePeakProcesses!,
+    nodeMaxRssBytes: nodeMaxRssBytes!,
+    nodeCpuMs: nodeCpuMs!,
   }));
 }
 
-async function writeResults(results) {
+async function writeResults(results: Results): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
   // ISO 8601 with the colons swapped for hyphens, so the name is valid on every file system.
   const file = path.join(RESULTS_DIR, `${results.date.replaceAll(":", "-")}.json`);
@@ -282,14 +318,14 @@ async function writeResults(results) {
  * Stops what the bench started and removes the copies, once, whichever way the bench ends
  * (finished, failed, Ctrl-C). The copies are read when cleaning, as they may not exist yet.
  */
-function cleanupOnce(getProjects) {
-  let done;
+function cleanupOnce(getProjects: () => BenchProject[]): () => Promise<unknown> {
+  let done: Promise<unknown> | undefined;
   return () => (done ??= stopAll().finally(() => Promise.all(getProjects().map((project) => project.remove()))));
 }
 
 /** Ctrl-C and SIGTERM clean up, then exit with the usual codes. */
-function onTermination(cleanup) {
-  const handle = (signal) => {
+function onTermination(cleanup: () => Promise<unknown>): void {
+  const handle = (signal: NodeJS.Signals): void => {
     progress(`${signal}: stopping everything the bench started`);
     cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
@@ -297,34 +333,34 @@ function onTermination(cleanup) {
   process.once("SIGTERM", handle);
 }
 
-async function main() {
+async function main(): Promise<void> {
   const started = performance.now();
   if (process.platform !== "linux") throw new Error("The bench reads process trees and RSS from /proc, so it runs on Linux only.");
   const options = parseOptions();
   const machine = describeMachine();
   const date = new Date().toISOString();
-  const projects = [];
+  const projects: BenchProject[] = [];
   const cleanup = cleanupOnce(() => projects);
   onTermination(cleanup);
 
-  let coldVsFloor;
-  let served;
+  let coldVsFloor: ColdRuns;
+  let served: ServedSamples;
   try {
     for (const project of PROJECTS) {
       projects.push(await createBenchProject(project));
-      progress(`project copy: ${path.relative(REPO_ROOT, projects.at(-1).dir)}`);
+      progress(`project copy: ${path.relative(REPO_ROOT, projects.at(-1)!.dir)}`);
     }
     coldVsFloor = await measureColdAgainstFloor(projects, options);
-    served = await measureWithServers(projects.find(({ name }) => name === SERVED_PROJECT).dir, options);
+    served = await measureWithServers(projects.find(({ name }) => name === SERVED_PROJECT)!.dir, options);
   } finally {
     await cleanup();
   }
 
   const cold = summarizeColdRuns(coldVsFloor);
   const servedSummaries = summarizeServed(served);
-  const results = {
+  const results: Results = {
     date,
-    machine: { ...machine, loadAverageEnd: os.loadavg()[0] },
+    machine: { ...machine, loadAverageEnd: os.loadavg()[0]! },
     options,
     projects: PROJECTS.map(({ name, source, floorPath, coldWallLimit }) => ({ name, source, floorPath, coldWallLimit })),
     servedProject: SERVED_PROJECT,

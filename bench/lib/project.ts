@@ -3,17 +3,15 @@
  * else) and of bench/fixtures/client-heavy (a React + Tailwind client with the worker as
  * its API, in the shape of Cloudflare's full-stack React template), each with the few files
  * the measurements need (a one-query script, a config without workerRun(), the floor
- * program, a probe of a Node process's own max RSS and CPU time). Copied like
- * tests/helpers/temp-project.ts does, into <repo>/.tmp/, so that module resolution still
- * finds the repository's node_modules.
+ * program, a probe of a Node process's own max RSS and CPU time). Copied with
+ * tests/helpers/temp-project.ts into <repo>/.tmp/, so that module resolution still finds the
+ * repository's node_modules.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The repository root (this file is bench/lib/project.mjs). */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SKIPPED = new Set(["node_modules", ".wrangler", "dist", ".vite"]);
+import { REPO_ROOT } from "../../tests/helpers/paths.js";
+import { copyProject } from "../../tests/helpers/temp-project.js";
+import { withoutWorkerRun } from "../../tests/helpers/vite-config.js";
 
 /** Paths inside a copy, relative to it, as the measured commands name them. */
 export const FILES = {
@@ -21,7 +19,25 @@ export const FILES = {
   floorConfig: "vite.config.floor.mts",
   floorProgram: "floor.mjs",
   probe: "probe.mjs",
-};
+} as const;
+
+/** A project the bench measures. */
+export interface ProjectSpec {
+  name: string;
+  /** Relative to the repository root. */
+  source: string;
+  /** Whether the bench writes its one-query script into the copy (the project has none). */
+  writeScript: boolean;
+  floorPath: string;
+  floorAnswer: string;
+  coldWallLimit: number;
+}
+
+/** A copy of a project, with the bench's files added. */
+export interface BenchProject extends ProjectSpec {
+  dir: string;
+  remove(): Promise<void>;
+}
 
 /**
  * The projects measured. `floorPath` is a request the worker answers (not Vite, not the
@@ -31,7 +47,7 @@ export const FILES = {
  * dependency discovery), which on an app with a real client side should put it below the
  * floor; on a worker without one there is little to skip.
  */
-export const PROJECTS = [
+export const PROJECTS: ProjectSpec[] = [
   {
     name: "d1-seed",
     source: "examples/d1-seed",
@@ -52,7 +68,7 @@ export const PROJECTS = [
 ];
 
 // One D1 round trip and nothing else, so the launcher's own cost dominates.
-const SCRIPT = `/** One D1 query, for bench/run.mjs. */
+const SCRIPT = `/** One D1 query, for bench/run.ts. */
 import { defineScript } from "vite-plugin-worker-run/script";
 
 export default defineScript<Env>(async ({ env }) => env.DB.prepare("SELECT 1 AS one").first());
@@ -61,7 +77,7 @@ export default defineScript<Env>(async ({ env }) => env.DB.prepare("SELECT 1 AS 
 // The least a tool could do to touch the worker: start the same dev server (without
 // workerRun()) the way the launcher does, one request into workerd, close, exit. The answer
 // is checked to be the worker's, not Vite's or an asset.
-const floorProgram = ({ floorPath, floorAnswer }) => `import http from "node:http";
+const floorProgram = ({ floorPath, floorAnswer }: ProjectSpec): string => `import http from "node:http";
 import { createServer } from "vite";
 
 const server = await createServer({
@@ -109,29 +125,23 @@ if (file) {
  * names, so the floor gets its own cacheDir: with a shared one, alternating floor and
  * launcher runs would make each invalidate the other's cache, which no user ever sees.
  */
-async function floorConfig(project) {
-  const original = await readFile(path.join(REPO_ROOT, project.source, "vite.config.mts"), "utf8");
-  const config = original
-    .replace(/^import \{ workerRun \} from "vite-plugin-worker-run";\n/m, "")
-    .replace(/,\s*workerRun\(\)/, "")
-    .replace("export default defineConfig({", `export default defineConfig({\n  cacheDir: "node_modules/.vite-floor",`);
-  if (config.includes("workerRun") || !config.includes("cacheDir")) {
-    throw new Error(`Expected to derive ${FILES.floorConfig} from ${project.source}/vite.config.mts; its shape changed.`);
+async function floorConfig(project: ProjectSpec): Promise<string> {
+  const configPath = `${project.source}/vite.config.mts`;
+  const original = await readFile(path.join(REPO_ROOT, configPath), "utf8");
+  const config = withoutWorkerRun(original, configPath).replace(
+    "export default defineConfig({",
+    `export default defineConfig({\n  cacheDir: "node_modules/.vite-floor",`,
+  );
+  if (!config.includes("cacheDir")) {
+    throw new Error(`Expected to derive ${FILES.floorConfig} from ${configPath}; its shape changed.`);
   }
   return config;
 }
 
 /** Copies the project to <repo>/.tmp/bench-<name>-<random> and adds the bench's files. */
-export async function createBenchProject(project) {
-  const parent = path.join(REPO_ROOT, ".tmp");
-  await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(path.join(parent, `bench-${project.name}-`));
-  const remove = () => rm(dir, { recursive: true, force: true });
+export async function createBenchProject(project: ProjectSpec): Promise<BenchProject> {
+  const { dir, remove } = await copyProject(path.join(REPO_ROOT, project.source), `bench-${project.name}`);
   try {
-    await cp(path.join(REPO_ROOT, project.source), dir, {
-      recursive: true,
-      filter: (file) => !SKIPPED.has(path.basename(file)),
-    });
     if (project.writeScript) await writeFile(path.join(dir, FILES.script), SCRIPT);
     await readFile(path.join(dir, FILES.script)); // Throws when a fixture lost its script.
     await writeFile(path.join(dir, FILES.floorConfig), await floorConfig(project));

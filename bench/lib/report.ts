@@ -1,14 +1,113 @@
 /**
  * Summaries, targets and the printed table. Everything here is pure: numbers in, text out.
  */
+import type { ProjectSpec } from "./project.js";
+import type { TreePeak } from "./processes.js";
+
+/** A list of numbers, summarized. */
+export interface Summary {
+  n: number;
+  median: number;
+  p95: number;
+  min: number;
+  max: number;
+}
+
+/** A cold path measured against the floor. */
+export interface ColdKind {
+  key: string;
+  label: string;
+  short: string;
+}
+
+export interface Target {
+  key: string;
+  label: string;
+  limit: number;
+  inclusive: boolean;
+  unit: "x" | "ms";
+}
+
+export interface Verdict extends Target {
+  value: number;
+  verdict: "PASS" | "MISS";
+}
+
+/** The summaries of one cold-phase command (floor, cold, default) on one project. */
+export interface CommandSummary {
+  wall: Summary;
+  treeRss: Summary;
+  nodeRss: Summary;
+  nodeCpu: Summary;
+}
+
+/** One cold-phase run as stored. */
+export interface StoredRun {
+  wallMs: number;
+  treePeakBytes: number;
+  treePeakProcesses: TreePeak["processes"];
+  nodeMaxRssBytes: number;
+  nodeCpuMs: number;
+}
+
+/** The served phases (d1-seed): samples in ms. */
+export interface ServedSamples {
+  appWith: number[];
+  appWithout: number[];
+  appControl: number[];
+  attachedProcess: number[];
+  inProcess: number[];
+}
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  totalMemoryBytes: number;
+  node: string;
+  platform: string;
+  loadAverageStart: number;
+  loadAverageEnd: number;
+  distBuilt: string;
+}
+
+export interface BenchOptions {
+  runs: number;
+  attachedRuns: number;
+  appRequests: number;
+  batchSize: number;
+  appWarmup: number;
+  warmups: number;
+  sampleMs: number;
+}
+
+/** Everything a run of the bench found, as written to bench/results/. */
+export interface Results {
+  date: string;
+  machine: Machine;
+  options: BenchOptions;
+  projects: Pick<ProjectSpec, "name" | "source" | "floorPath" | "coldWallLimit">[];
+  servedProject: string;
+  coldKinds: ColdKind[];
+  summaries: {
+    /** Per project, per command. */
+    cold: Record<string, Record<string, CommandSummary>>;
+    served: Record<keyof ServedSamples, Summary>;
+  };
+  verdicts: Verdict[];
+  /** Per project, per command. */
+  runs: Record<string, Record<string, StoredRun[]>>;
+  samples: ServedSamples;
+  elapsedMs: number;
+}
 
 /** n, median, p95 (nearest rank), min and max of a list of numbers. */
-export function summarize(values) {
+export function summarize(values: number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  const p95 = sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)];
-  return { n: sorted.length, median, p95, min: sorted[0], max: sorted.at(-1) };
+  const at = (index: number): number => sorted[index] ?? Number.NaN;
+  const median = sorted.length % 2 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
+  const p95 = at(Math.max(0, Math.ceil(0.95 * sorted.length) - 1));
+  return { n: sorted.length, median, p95, min: at(0), max: at(sorted.length - 1) };
 }
 
 /**
@@ -16,8 +115,8 @@ export function summarize(values) {
  * cold path: cold / floor wall time (the project's `coldWallLimit`) and tree peak RSS (not
  * above the floor's); then the attached and app targets.
  */
-export function buildTargets(projects, coldKinds) {
-  const cold = projects.flatMap((project) =>
+export function buildTargets(projects: ProjectSpec[], coldKinds: ColdKind[]): Target[] {
+  const cold = projects.flatMap((project): Target[] =>
     coldKinds.flatMap((kind) => [
       {
         key: `${project.name}.${kind.key}.wall`,
@@ -50,45 +149,45 @@ export function buildTargets(projects, coldKinds) {
 }
 
 /** Each target with its value and PASS/MISS. */
-export function judge(values, targets) {
+export function judge(values: Record<string, number>, targets: Target[]): Verdict[] {
   return targets.map((target) => {
-    const value = values[target.key];
+    const value = values[target.key] ?? Number.NaN;
     const pass = target.inclusive ? value <= target.limit : value < target.limit;
     return { ...target, value, verdict: pass ? "PASS" : "MISS" };
   });
 }
 
 const MIB = 1024 * 1024;
-const ms = (value) => `${value.toFixed(value < 100 ? 1 : 0)} ms`;
-const mib = (bytes) => `${(bytes / MIB).toFixed(0)} MiB`;
-const ratio = (value) => value.toFixed(3);
+const ms = (value: number): string => `${value.toFixed(value < 100 ? 1 : 0)} ms`;
+const mib = (bytes: number): string => `${(bytes / MIB).toFixed(0)} MiB`;
+const ratio = (value: number): string => value.toFixed(3);
 
 /** Text columns: the first left-aligned, the others right-aligned, under a dashed rule. */
-function table(header, rows) {
-  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((cells) => cells[column].length)));
-  const line = (cells) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((cells) => cells[column]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)];
 }
 
-function measurementRow(label, summary, format, withP95 = false) {
+function measurementRow(label: string, summary: Summary, format: (value: number) => string, withP95 = false): string[] {
   const { n, median, p95, min, max } = summary;
   return [label, String(n), format(median), withP95 ? format(p95) : "", format(min), format(max)];
 }
 
 /** What each command of the cold phase is, for the labels. */
-const COMMAND_LABELS = {
+const COMMAND_LABELS: Record<string, string> = {
   floor: "floor: createServer (no workerRun) + 1 request + close",
   cold: "cold: worker-run --no-attach bench-query.ts",
   default: "default: worker-run bench-query.ts (cold, lock + record)",
 };
 
-function measurementTable({ projects, coldKinds, servedProject, summaries }) {
+function measurementTable({ projects, coldKinds, servedProject, summaries }: Results): string[] {
   const commands = ["floor", ...coldKinds.map(({ key }) => key)];
   const coldRows = projects.flatMap(({ name }) => {
-    const s = summaries.cold[name];
-    const rows = (title, field, format) =>
-      commands.map((command) => measurementRow(`${name}: ${COMMAND_LABELS[command] ?? command}, ${title}`, s[command][field], format));
+    const s = summaries.cold[name]!;
+    const rows = (title: string, field: keyof CommandSummary, format: (value: number) => string): string[][] =>
+      commands.map((command) => measurementRow(`${name}: ${COMMAND_LABELS[command] ?? command}, ${title}`, s[command]![field], format));
     return [
       ...rows("wall", "wall", ms),
       ...rows("tree peak RSS", "treeRss", mib),
@@ -110,7 +209,7 @@ function measurementTable({ projects, coldKinds, servedProject, summaries }) {
   );
 }
 
-function targetTable(verdicts) {
+function targetTable(verdicts: Verdict[]): string[] {
   return table(
     ["target", "value", "target", "verdict"],
     verdicts.map(({ label, unit, value, inclusive, limit, verdict }) => [
@@ -123,27 +222,28 @@ function targetTable(verdicts) {
 }
 
 /** What each process held at the peak of the run with the median tree peak. */
-function peakBreakdown(runs) {
+function peakBreakdown(runs: StoredRun[]): string {
   const sorted = [...runs].sort((a, b) => a.treePeakBytes - b.treePeakBytes);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   return median.treePeakProcesses.map(({ name, rss }) => `${name} ${mib(rss)}`).join(" + ");
 }
 
 /** The median of run i / floor run i: both ran in the same round, under the same load. */
-function pairedRatio(runs, floorRuns) {
-  return summarize(runs.map((run, index) => run.wallMs / floorRuns[index].wallMs)).median;
+function pairedRatio(runs: StoredRun[], floorRuns: StoredRun[]): number {
+  return summarize(runs.map((run, index) => run.wallMs / floorRuns[index]!.wallMs)).median;
 }
 
 /** How each number was taken, so the table can be read without the code. */
-function notes({ options, projects, coldKinds, servedProject, summaries, runs }) {
+function notes({ options, projects, coldKinds, servedProject, summaries, runs }: Results): string[] {
   const batches = options.appRequests / options.batchSize;
   const served = summaries.served;
   const perProject = projects.flatMap(({ name, floorPath }) => {
-    const s = summaries.cold[name];
-    const peaks = ["floor", ...coldKinds.map(({ key }) => key)].map((command) => `${command} ${peakBreakdown(runs[name][command])}`);
+    const s = summaries.cold[name]!;
+    const byCommand = runs[name]!;
+    const peaks = ["floor", ...coldKinds.map(({ key }) => key)].map((command) => `${command} ${peakBreakdown(byCommand[command]!)}`);
     const steadier = coldKinds.map(
       ({ key, short }) =>
-        `${short}: paired wall ${ratio(pairedRatio(runs[name][key], runs[name].floor))}, min wall ${ratio(s[key].wall.min / s.floor.wall.min)}, Node CPU ${ratio(s[key].nodeCpu.median / s.floor.nodeCpu.median)}, Node max RSS ${ratio(s[key].nodeRss.median / s.floor.nodeRss.median)}`,
+        `${short}: paired wall ${ratio(pairedRatio(byCommand[key]!, byCommand.floor!))}, min wall ${ratio(s[key]!.wall.min / s.floor!.wall.min)}, Node CPU ${ratio(s[key]!.nodeCpu.median / s.floor!.nodeCpu.median)}, Node max RSS ${ratio(s[key]!.nodeRss.median / s.floor!.nodeRss.median)}`,
     );
     return [
       `- ${name}: the floor requests ${floorPath} (answered by the worker). At the median tree peak:`,
@@ -171,7 +271,7 @@ function notes({ options, projects, coldKinds, servedProject, summaries, runs })
 }
 
 /** The printed report: machine, one table of measurements, one of targets, and notes. */
-export function formatReport(results) {
+export function formatReport(results: Results): string {
   const { machine: m } = results;
   return [
     `worker-run benchmark: ${results.projects.map(({ source }) => source).join(", ")}; ${results.date}`,
