@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeProjectFiles } from "../helpers/attach-streaming.js";
+import { removeProject } from "../helpers/attach-streaming.js";
 import { postRun, startTestServer, type TestServer } from "../helpers/dev-server.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
@@ -26,12 +26,7 @@ describe("finished runs leave no script module instance behind", () => {
   });
 
   afterAll(async () => {
-    try {
-      await server?.close();
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    await removeProject(project, () => server?.close());
   });
 
   it(`${RUNS} runs of one script: at most one instance of it stays in the module graph`, async () => {

@@ -29,7 +29,7 @@ import {
   hasExited,
   lines,
   recordFileOf,
-  removeProjectFiles,
+  removeProject,
   runAllAtOnce,
   waitForOutput,
 } from "../helpers/attach-streaming.js";
@@ -141,12 +141,7 @@ describe("with `vite dev` running, the launcher runs the script in it", () => {
   });
 
   afterAll(async () => {
-    try {
-      await stopCleanly(dev);
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    await removeProject(project, () => stopCleanly(dev));
   });
 
   const run = (args: string[]): Promise<ObservedRun> => observeCli(args, { cwd: project.dir });
@@ -302,8 +297,7 @@ describe("stale records are ignored, and removed (no dev server of the project r
   });
 
   afterAll(async () => {
-    removeProjectFiles(project);
-    await project?.remove();
+    await removeProject(project);
   });
 
   it("a record of a process that is gone", async () => {
@@ -349,12 +343,7 @@ describe("records of a running `vite dev` that must not be trusted are ignored",
   });
 
   afterAll(async () => {
-    try {
-      await stopCleanly(dev);
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    await removeProject(project, () => stopCleanly(dev));
   });
 
   it("the server advertises itself at the record path for its root and config, mode 0600", () => {
@@ -397,12 +386,7 @@ describe("the record lives as long as the server", () => {
   });
 
   afterAll(async () => {
-    try {
-      await dev?.stop();
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    await removeProject(project, () => dev?.stop());
   });
 
   it("`vite dev` removes its record when it stops on SIGTERM", async () => {

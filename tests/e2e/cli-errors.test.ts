@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, REPO_ROOT } from "../helpers/paths.js";
 import { expectExit, parseJsonStdout } from "../helpers/cli-assertions.js";
 import { runCliBounded } from "../helpers/cli-bounded.js";
-import { removeProjectFiles } from "../helpers/attach-streaming.js";
+import { removeProject } from "../helpers/attach-streaming.js";
 import { describeRun, type CliResult } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
 import { startViteDev, type ViteDevProcess } from "../helpers/vite-dev-process.js";
@@ -34,8 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  removeProjectFiles(project);
-  await project?.remove();
+  await removeProject(project);
 });
 
 /** Runs the launcher in the fixture copy (or `cwd`). */

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasExited, lines, removeProjectFiles, waitForOutput } from "../helpers/attach-streaming.js";
+import { hasExited, lines, removeProject, waitForOutput } from "../helpers/attach-streaming.js";
 import { expectExit } from "../helpers/cli-assertions.js";
 import { observeCli } from "../helpers/cli-bounded.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
@@ -52,15 +52,12 @@ describe.each(MODES.map((mode) => [mode.name, mode] as const))("streamed console
   });
 
   afterAll(async () => {
-    try {
+    await removeProject(project, async () => {
       if (dev) {
         const stopped = await dev.stop();
         expect(stopped.survivors).toEqual([]);
       }
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    });
   });
 
   it("a line appears while the script still runs, before the next one and before the launcher exits", async () => {

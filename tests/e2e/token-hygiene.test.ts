@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { DiscoveryRecord } from "../../common/discovery.js";
-import { recordFileOf, removeProjectFiles } from "../helpers/attach-streaming.js";
+import { recordFileOf, removeProject } from "../helpers/attach-streaming.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { describeRun, spawnCli } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
@@ -59,12 +59,7 @@ describe("a vite dev as a user runs it", () => {
   });
 
   afterAll(async () => {
-    try {
-      await dev?.stop();
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    await removeProject(project, () => dev?.stop());
   });
 
   test("the token is 256 bits, and neither the dev server's output nor an attached launcher's shows it", async () => {
@@ -97,12 +92,7 @@ describe("a vite dev with DEBUG='vite:*'", () => {
   });
 
   afterAll(async () => {
-    try {
-      await dev?.stop();
-    } finally {
-      removeProjectFiles(project);
-      await project?.remove();
-    }
+    await removeProject(project, () => dev?.stop());
   });
 
   test("serves a run, and its whole debug output (resolved config included) never shows the token", async () => {
@@ -130,8 +120,7 @@ describe("a dev server the launcher starts, with DEBUG='vite:*'", () => {
   });
 
   afterAll(async () => {
-    removeProjectFiles(project);
-    await project?.remove();
+    await removeProject(project);
   });
 
   test("its log (--verbose) has Vite's debug output and no token-like string", async () => {

@@ -30,6 +30,19 @@ export function removeProjectFiles(project: TempProject | undefined): void {
   rmSync(file.replace(/\.json$/, ".lock"), { force: true });
 }
 
+/**
+ * Stops what a test started (`stop`, if given), then removes the project copy and its
+ * discovery files; the copy goes even when stopping throws.
+ */
+export async function removeProject(project: TempProject | undefined, stop?: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await stop?.();
+  } finally {
+    removeProjectFiles(project);
+    await project?.remove();
+  }
+}
+
 /** The lines of a stream's text, without the last newline's empty tail. */
 export function lines(text: string): string[] {
   const all = text.split("\n");
