@@ -79,7 +79,7 @@ function splitRunId(rest: string): { runId: string; text: string } {
  * by prepending one declaration to the first line, so line numbers stay as they are; the
  * source map covers the shifted columns of that line.
  */
-export function injectRunConsole(
+function injectRunConsole(
   code: string,
   id: string,
   runId: string,
