@@ -124,9 +124,9 @@ function describeMachine(): Omit<Machine, "loadAverageEnd"> {
 /** When the measured build was made: others may rebuild dist/ between two runs of the bench. */
 function distBuilt(): string {
   try {
-    return statSync(path.join(REPO_ROOT, "dist/launcher/cli.js")).mtime.toISOString();
+    return statSync(path.join(REPO_ROOT, "dist/cli.js")).mtime.toISOString();
   } catch {
-    throw new Error("No dist/launcher/cli.js: run `npm run build` before the bench.");
+    throw new Error("No dist/cli.js: run `npm run build` before the bench.");
   }
 }
 

@@ -20,9 +20,10 @@ export function installedVersion(root: string, name: string): string | undefined
   return manifest ? readVersion(manifest) : undefined;
 }
 
-/** This package's own version. */
+/** This package's own version. The built modules lie directly in dist/, the sources one folder
+ * down: from either, the manifest is one folder up. */
 export function ownVersion(): string {
-  return readVersion(fileURLToPath(new URL("../../package.json", import.meta.url))) ?? "unknown";
+  return readVersion(fileURLToPath(new URL("../package.json", import.meta.url))) ?? "unknown";
 }
 
 function readVersion(manifest: string): string | undefined {

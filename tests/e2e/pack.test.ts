@@ -18,13 +18,12 @@ const SHIPPED = [
   "bin/worker-run.js",
   "dist/index.js",
   "dist/index.d.ts",
-  "dist/launcher/cli.js",
-  "dist/plugin/plugin.js",
-  "dist/common/discovery.js",
+  "dist/cli.js",
+  "dist/plugin/plugin.d.ts",
+  "dist/launcher/run-script.d.ts",
   "dist/runtime/worker.js",
   "dist/runtime/script.js",
   "dist/runtime/script.d.ts",
-  "dist/shared/protocol.js",
 ];
 
 /** The worker side's shipped files; the modules worker.js bundles are not among them. */
@@ -68,6 +67,8 @@ describe("the packed package", () => {
         // The worker side ships as the one bundled worker.js, plus defineScript and its types.
         (/^dist\/runtime\//.test(file) && !RUNTIME_FILES.includes(file)) ||
         /\.tsbuildinfo$/.test(file) ||
+        // The Node side ships as bundles directly in dist/; below it only declarations.
+        (/^dist\/.+\/.+\.js$/.test(file) && !RUNTIME_FILES.includes(file)) ||
         (/\.[cm]?ts$/.test(file) && !/\.d\.[cm]?ts$/.test(file)),
     );
     expect(unwanted).toEqual([]);
