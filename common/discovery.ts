@@ -20,11 +20,15 @@ export interface DiscoveryRecord {
   configFile: string | null;
   /** The Vite mode the server runs in; a launcher only uses a server of its own mode. */
   mode: string;
+  /** The Wrangler names of the server's workers, the entry worker first (`--list` shows them). */
+  workers?: string[];
 }
 
 const MAX_RECORD_BYTES = 4096;
 const LOOPBACK_URL_RE = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost):\d{1,5}\/$/;
 const TOKEN_RE = /^[0-9a-f]{64}$/;
+const WORKER_NAME_RE = /^[\w.-]{1,100}$/;
+const MAX_WORKERS = 64;
 
 /** `$XDG_RUNTIME_DIR/worker-run` or `<tmp>/worker-run-<uid>`. */
 export function recordDirectory(): string {
@@ -106,9 +110,12 @@ function readRecordFile(file: string): DiscoveryRecord | undefined {
 export function parseRecord(input: unknown): DiscoveryRecord | undefined {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
   const record = input as Record<string, unknown>;
-  const keys = Object.keys(record).sort().join(",");
+  const keys = Object.keys(record)
+    .filter((key) => key !== "workers")
+    .sort()
+    .join(",");
   if (keys !== "configFile,mode,pid,root,token,url,version") return undefined;
-  const { version, pid, url, token, root, configFile, mode } = record;
+  const { version, pid, url, token, root, configFile, mode, workers } = record;
   if (version !== 1) return undefined;
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return undefined;
   if (typeof url !== "string" || !LOOPBACK_URL_RE.test(url)) return undefined;
@@ -116,7 +123,10 @@ export function parseRecord(input: unknown): DiscoveryRecord | undefined {
   if (typeof root !== "string" || !path.isAbsolute(root)) return undefined;
   if (configFile !== null && (typeof configFile !== "string" || !path.isAbsolute(configFile))) return undefined;
   if (typeof mode !== "string" || mode === "") return undefined;
-  return { version, pid, url, token, root, configFile, mode };
+  if (workers === undefined) return { version, pid, url, token, root, configFile, mode };
+  if (!Array.isArray(workers) || workers.length > MAX_WORKERS) return undefined;
+  if (!workers.every((name): name is string => typeof name === "string" && WORKER_NAME_RE.test(name))) return undefined;
+  return { version, pid, url, token, root, configFile, mode, workers: [...workers] };
 }
 
 /** Not a symlink, of that kind, owned by this user, with no group or other permission bits. */

@@ -5,7 +5,7 @@ import { UsageError } from "./usage-error.js";
 export type CliCommand =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "list"; root: string | undefined; json: boolean }
+  | { kind: "list"; root: string | undefined; config: string | undefined; mode: string | undefined; json: boolean }
   | {
       kind: "run";
       /** The script path or bare name; with `--eval`, "--eval". */
@@ -20,6 +20,10 @@ export type CliCommand =
       timeout: number | undefined;
       attach: boolean;
       verbose: boolean;
+      /** `--worker`: the worker that runs the script (its Wrangler name). */
+      worker: string | undefined;
+      /** `--do`: the Durable Object instance, as written. */
+      durableObject: string | undefined;
     };
 
 const OPTIONS = {
@@ -32,6 +36,8 @@ const OPTIONS = {
   list: { type: "boolean" },
   eval: { type: "string", short: "e" },
   timeout: { type: "string" },
+  worker: { type: "string" },
+  do: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -51,7 +57,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  if (values.list) return { kind: "list", root: values.root, json: values.json ?? false };
+  if (values.list) return { kind: "list", root: values.root, config: values.config, mode: values.mode, json: values.json ?? false };
   const script = values.eval !== undefined ? "--eval" : scriptIndex === -1 ? undefined : argv[scriptIndex];
   if (script === undefined) {
     throw new UsageError("No script given. Usage: worker-run [options] <script> [args…], e.g. worker-run src/scripts/seed.ts");
@@ -69,6 +75,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     timeout: values.timeout === undefined ? undefined : parseTimeout(values.timeout),
     attach: !values["no-attach"],
     verbose: values.verbose ?? false,
+    worker: nonEmpty("--worker", values.worker),
+    durableObject: values.do,
   };
 }
 
@@ -95,6 +103,11 @@ function findScriptIndex(argv: readonly string[]): number {
     if (option && option[1].type === "string" && !word.includes("=")) index++; // skip its value
   }
   return -1;
+}
+
+function nonEmpty(option: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === "") throw new UsageError(`${option} takes a name, not an empty string.`);
+  return value;
 }
 
 function parseTimeout(text: string): number {

@@ -16,6 +16,7 @@ import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
 import { listScripts } from "../common/script-folders.js";
+import { runningWorkers } from "./attach.js";
 import { flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
 
@@ -34,9 +35,15 @@ Options (before the script; everything after the script is passed to it as args)
   --mode <mode>        Vite mode (default: development)
   --root <dir>         project root (default: the current directory)
   --no-attach          always start a fresh dev server, even if one of this project runs
+  --worker <name>      run in that worker of a multi-worker app (its Wrangler name;
+                       default: the entry worker)
+  --do <binding>:<name>, --do <binding>:id:<hex>
+                       run inside that Durable Object instance; the script also gets
+                       { instance, state } (the live object and its DurableObjectState)
   -e, --eval <code>    run a snippet instead of a file (env, args, ctx, signal in scope);
                        an expression is the result, e.g. -e "env.DB.prepare('SELECT 1').first()"
-  --list               list the scripts in src/scripts/ and scripts/ with their first doc line
+  --list               list the scripts in src/scripts/ and scripts/ with their first doc
+                       line, and the workers of this project's running vite dev
   --json               print exactly one JSON document on stdout; logs go to stderr
   --verbose            show the log of the dev server worker-run starts (Vite, plugins,
                        wrangler, the app's console); shown anyway when the server fails
@@ -63,8 +70,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command.kind === "list") {
-    const scripts = listScripts(path.resolve(command.root ?? "."));
-    PROCESS_OUTPUT.stdout(command.json ? JSON.stringify(scripts) : formatScriptList(scripts));
+    const root = path.resolve(command.root ?? ".");
+    const scripts = listScripts(root);
+    // --json stays the array of scripts that editors read; the workers show in the text form.
+    PROCESS_OUTPUT.stdout(
+      command.json ? JSON.stringify(scripts) : formatScriptList(scripts, runningWorkers(root, command.config, command.mode)),
+    );
     return 0;
   }
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
@@ -88,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
     timeout: command.timeout,
     attach: command.attach,
     verbose: command.verbose,
+    ...(command.worker === undefined ? {} : { worker: command.worker }),
+    ...(command.durableObject === undefined ? {} : { durableObject: command.durableObject }),
     signal: interrupt.signal,
     output,
     onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),

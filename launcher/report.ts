@@ -98,13 +98,19 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** `worker-run --list`: one script a line, its bare name, then its description. */
-export function formatScriptList(scripts: readonly ListedScript[]): string {
-  if (scripts.length === 0) {
-    return `No scripts found in ${SCRIPT_FOLDERS.map((folder) => `${folder}/`).join(" or ")}.`;
-  }
-  const width = Math.max(...scripts.map((script) => script.name.length));
-  return scripts
-    .map((script) => `${script.name.padEnd(width)}  ${stripControlCharacters(script.description ?? colors.dim(script.path))}`)
-    .join("\n");
+/**
+ * `worker-run --list`: one script a line, its bare name, then its description; then the
+ * workers of the project's running `vite dev`, when one runs.
+ */
+export function formatScriptList(scripts: readonly ListedScript[], workers: readonly string[] | null = null): string {
+  const width = Math.max(0, ...scripts.map((script) => script.name.length));
+  const listed =
+    scripts.length === 0
+      ? `No scripts found in ${SCRIPT_FOLDERS.map((folder) => `${folder}/`).join(" or ")}.`
+      : scripts
+          .map((script) => `${script.name.padEnd(width)}  ${stripControlCharacters(script.description ?? colors.dim(script.path))}`)
+          .join("\n");
+  if (!workers?.length) return listed;
+  const [entry, ...others] = workers;
+  return `${listed}\n\nWorkers (of the running vite dev; --worker <name>): ${entry} (entry)${others.map((name) => `, ${name}`).join("")}`;
 }

@@ -5,6 +5,7 @@ import {
   STREAM_CONTENT_TYPE,
   RUN_ID_HEADER,
   TOKEN_HEADER,
+  WORKER_HEADER,
   type RouteRequest,
   type RunEvent,
   type RunResponse,
@@ -27,6 +28,8 @@ export interface PostToRouteOptions {
   body: RouteRequest;
   /** A run's id, sent in its header (runs only: it tells the server a run is in progress). */
   runId?: string;
+  /** The worker that answers, by name; undefined: the entry worker. */
+  worker?: string | undefined;
   /** Aborting it tears the request down. */
   signal: AbortSignal;
   /** Called once the answer has begun: the server has the request. */
@@ -40,7 +43,7 @@ export interface PostToRouteOptions {
  * JSON lines ending with the run's answer. Uses `node:http` without timeouts: a script may
  * legitimately run for a long time, and a run is never retried.
  */
-export function postToRoute({ url, token, body, runId, signal, onResponse, onLog }: PostToRouteOptions): Promise<RunResponse> {
+export function postToRoute({ url, token, body, runId, worker, signal, onResponse, onLog }: PostToRouteOptions): Promise<RunResponse> {
   const payload = JSON.stringify(body);
   const target = new URL(ROUTE_PATH, url);
   return new Promise((resolve, reject) => {
@@ -51,6 +54,7 @@ export function postToRoute({ url, token, body, runId, signal, onResponse, onLog
         "content-length": Buffer.byteLength(payload),
         [TOKEN_HEADER]: token,
         ...(runId === undefined ? {} : { [RUN_ID_HEADER]: runId }),
+        ...(worker === undefined ? {} : { [WORKER_HEADER]: worker }),
       },
       signal,
       agent: false,

@@ -5,6 +5,7 @@ import {
   ABORT_GRACE_MS,
   errorMessage,
   type FailureKind,
+  type ObjectTarget,
   type RunFailure,
   type RunResponse,
   type RunSuccess,
@@ -12,6 +13,7 @@ import {
 import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
 import type { StartedServer } from "./dev-server.js";
 import { installedVersion, ownVersion } from "./installed-packages.js";
+import { parseObjectTarget } from "./object-target.js";
 import { postToRoute, UnmarkedAnswer } from "./route-client.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
 import { resolveBareName } from "../common/script-folders.js";
@@ -38,6 +40,17 @@ export interface RunScriptOptions {
   eval?: string;
   /** Passed to the script as `args`. */
   args?: string[];
+  /**
+   * The worker that runs the script, by its Wrangler `name`: one of the workers in
+   * `cloudflare({ auxiliaryWorkers })`. Default: the entry worker.
+   */
+  worker?: string;
+  /**
+   * Run inside one Durable Object instance: `"COUNTER:user-1"` (`idFromName`),
+   * `"COUNTER:id:<64 hex digits>"` (`idFromString`), or the same as an object. The script's
+   * context gains `instance` and `state`.
+   */
+  durableObject?: string | ObjectTarget;
   /** Project root. Default: `cwd`. */
   root?: string;
   /** Vite config file (relative to `cwd`). Default: found like `vite` finds it. */
@@ -116,6 +129,14 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     }
     target = { script: script.path };
   }
+  if (options.durableObject !== undefined) {
+    try {
+      target = { ...target, durableObject: parseObjectTarget(options.durableObject) };
+    } catch (error) {
+      if (error instanceof UsageError) return launcherFailure("usage", error.name, error.message);
+      throw error;
+    }
+  }
   if (options.signal?.aborted) return interrupted(options.signal.reason);
   const mode = options.mode ?? "development";
   const configFile = resolveConfigFile(root, options.config === undefined ? undefined : path.resolve(cwd, options.config));
@@ -176,8 +197,8 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   }
 }
 
-/** What a run runs: a script file (its canonical path) or a snippet. */
-type RunTarget = { script: string } | { eval: string };
+/** What a run runs: a script file (its canonical path) or a snippet, and where. */
+type RunTarget = ({ script: string } | { eval: string }) & { durableObject?: ObjectTarget };
 
 /** How long to wait for another launcher to start the project's dev server. */
 const START_WAIT_MS = 120_000;
@@ -251,6 +272,7 @@ async function runOnServer(
     token: server.token,
     body: { ...target, args: options.args ?? [], timeoutMs, stream: true },
     runId,
+    worker: options.worker,
     ...(context.onStarted ? { onResponse: context.onStarted } : {}),
     signal: connection.signal,
     onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
@@ -277,8 +299,8 @@ async function runOnServer(
     if (typeof first === "object" && "lost" in first) return lostConnection(server.url, first.lost);
     if (first === "cancelled") {
       // Abort the script's signal in the worker and give it its grace period to clean up.
-      const cancel = { cancel: runId };
-      await postToRoute({ url: server.url, token: server.token, body: cancel, signal: connection.signal }).catch(
+      const cancel = { cancel: runId, ...(target.durableObject ? { durableObject: target.durableObject } : {}) };
+      await postToRoute({ url: server.url, token: server.token, body: cancel, worker: options.worker, signal: connection.signal }).catch(
         () => {},
       );
       await Promise.race([answer.catch(() => {}), waitFor(ABORT_GRACE_MS + 1_000, undefined)]);

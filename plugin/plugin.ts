@@ -9,6 +9,7 @@ import { createRunModules, RUN_INSTANCE_RE } from "./run-modules.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
 import { createToken, digestToken } from "./token.js";
 import { createVirtualEntry } from "./virtual-entry.js";
+import { createWorkerDirectory } from "./workers.js";
 
 /** Options of {@link workerRun}. */
 export interface WorkerRunOptions {
@@ -72,6 +73,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
   const token = createToken();
   const userEntries = new Map<string, string>();
   const runModules = createRunModules();
+  const workers = createWorkerDirectory();
   /** The launchers' runs whose answers are still open, by run id. */
   const runsInFlight = new Set<string>();
   let config: ResolvedConfig | undefined;
@@ -110,32 +112,36 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
         );
       }
     },
-    configureServer(server) {
-      if (!enabled) return;
-      const graphs = Object.values(server.environments)
-        .filter((environment) => environment.config.consumer === "server")
-        .map((environment) => environment.moduleGraph);
-      server.middlewares.use(
-        createRouteMiddleware(token, {
-          started: (runId) => runsInFlight.add(runId),
-          ended: (runId) => {
+    // Before the Cloudflare plugin's: the worker directory must see it set up each worker.
+    configureServer: {
+      order: "pre",
+      handler(server) {
+        if (!enabled) return;
+        workers.watch(server);
+        const graphs = Object.values(server.environments)
+          .filter((environment) => environment.config.consumer === "server")
+          .map((environment) => environment.moduleGraph);
+        const runs = {
+          started: (runId: string) => runsInFlight.add(runId),
+          ended: (runId: string) => {
             runsInFlight.delete(runId);
             runModules.forget(runId, graphs);
           },
-        }),
-      );
-      const { httpServer } = server;
-      httpServer?.once("listening", () => {
-        if (!api.discoverable) return;
-        const record = advertise(httpServer.address(), server.config, token);
-        if (!record) return;
-        const remove = (): void => removeRecord(record, token);
-        process.once("exit", remove);
-        httpServer.once("close", () => {
-          process.off("exit", remove);
-          remove();
+        };
+        server.middlewares.use(createRouteMiddleware(token, runs, workers));
+        const { httpServer } = server;
+        httpServer?.once("listening", () => {
+          if (!api.discoverable) return;
+          const record = advertise(httpServer.address(), server.config, token, workers.list().map((worker) => worker.name));
+          if (!record) return;
+          const remove = (): void => removeRecord(record, token);
+          process.once("exit", remove);
+          httpServer.once("close", () => {
+            process.off("exit", remove);
+            remove();
+          });
         });
-      });
+      },
     },
     resolveId: {
       filter: {
@@ -169,14 +175,18 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
         if (!userEntryId) {
           this.error(`Expected the worker entry of environment "${this.environment.name}" to be resolved first.`);
         }
+        const environment = this.environment.name;
         return createVirtualEntry({
           userEntryId,
           wrapEntryModule: WRAP_ENTRY_MODULE,
+          objectClasses: workers.objectClasses(environment),
           options: {
             tokenDigest: digestToken(token),
             // Host names compare case-insensitively; the worker lowercases what it is sent.
             allowedHosts: (options.allowedHosts ?? []).map((host) => host.toLowerCase()),
             entryPath: userEntryId,
+            workerName: workers.byEnvironment(environment)?.name ?? "",
+            externalObjects: workers.externalObjects(environment),
           },
         });
       },
@@ -191,7 +201,12 @@ function isLoopbackHost(host: string | boolean | undefined): boolean {
 }
 
 /** Writes this server's discovery record; returns its path, or undefined when it cannot. */
-function advertise(address: string | AddressInfo | null, config: ResolvedConfig, token: string): string | undefined {
+function advertise(
+  address: string | AddressInfo | null,
+  config: ResolvedConfig,
+  token: string,
+  workerNames: string[],
+): string | undefined {
   if (!address || typeof address === "string") return undefined;
   // A server on every interface (allowNetwork) is reached on loopback all the same.
   const ip = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
@@ -206,6 +221,7 @@ function advertise(address: string | AddressInfo | null, config: ResolvedConfig,
       root: config.root,
       configFile: config.configFile ?? null,
       mode: config.mode,
+      ...(workerNames.length ? { workers: workerNames } : {}),
     });
   } catch (error) {
     config.logger.warn(

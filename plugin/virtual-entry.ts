@@ -5,22 +5,35 @@ export interface VirtualEntryInput {
   userEntryId: string;
   /** Absolute path of `runtime/wrap-entry.js`. */
   wrapEntryModule: string;
+  /**
+   * Exports that are Durable Object classes (the Wrangler configs bind them): each is wrapped
+   * so that `--do` runs can enter its instances. Names that are not identifiers are skipped.
+   */
+  objectClasses?: readonly string[];
   /** Data for the wrapper and the dispatcher; interpolated as JSON. */
   options: EntryOptions;
 }
 
+const IDENTIFIER_RE = /^[A-Za-z_$][\w$]*$/;
+
 /**
  * The code of the virtual module that stands in for the user's entry: re-export
- * everything (Durable Objects, entrypoints, workflows stay as they are) and wrap the
- * default export. Only data is interpolated, through JSON.stringify.
+ * everything (entrypoints, workflows stay as they are), wrap the default export, and wrap
+ * the Durable Object classes (a module's own export wins over the same name from
+ * `export *`; a class the entry does not export stays undefined, as it was). Only data is
+ * interpolated, through JSON.stringify, and identifiers checked against a pattern.
  */
-export function createVirtualEntry({ userEntryId, wrapEntryModule, options }: VirtualEntryInput): string {
+export function createVirtualEntry({ userEntryId, wrapEntryModule, objectClasses = [], options }: VirtualEntryInput): string {
   const entry = JSON.stringify(userEntryId);
-  return [
+  const classes = objectClasses.filter((name) => IDENTIFIER_RE.test(name) && name !== "default");
+  const data = JSON.stringify(options);
+  const lines = [
     `import * as userEntry from ${entry};`,
-    `import { wrapDefaultExport } from ${JSON.stringify(wrapEntryModule)};`,
+    `import { wrapDefaultExport${classes.length ? ", wrapDurableObjectClass" : ""} } from ${JSON.stringify(wrapEntryModule)};`,
     `export * from ${entry};`,
-    `export default wrapDefaultExport(userEntry.default, ${JSON.stringify(options)});`,
+    `export default wrapDefaultExport(userEntry.default, ${data});`,
+    ...classes.map((name) => `export const ${name} = wrapDurableObjectClass(userEntry.${name}, ${JSON.stringify(name)}, ${data});`),
     "",
-  ].join("\n");
+  ];
+  return lines.join("\n");
 }

@@ -4,26 +4,40 @@ import {
   RUN_ID_HEADER,
   RUN_ID_RE,
   STREAM_CONTENT_TYPE,
-  type GuardOptions,
+  type EntryOptions,
   type RouteRequest,
   type RunResponse,
 } from "../shared/protocol.js";
 import { cancelRun, completeRun } from "./execute-script.js";
 import { checkRunRequest } from "./guard.js";
+import { forwardToObject } from "./object-forward.js";
 import { failure } from "./outcome.js";
 import { parseBody } from "./request-body.js";
 import { streamRun } from "./run-stream.js";
+
+/** A Durable Object instance a run runs in: what the script's context gains there. */
+export interface ObjectScope {
+  /** The live object (`this` of its methods). */
+  instance: object;
+  /** Its `DurableObjectState` (`ctx` of a `DurableObject` subclass). */
+  state: DurableObjectState;
+  /** The env the object was constructed with. */
+  env: unknown;
+}
 
 /**
  * Answers one request to the route: authenticates it, then answers a ping or a cancel, or
  * runs the script: as one JSON document, or (`stream: true`) as JSON lines that carry the
  * script's console while it runs. The script's own failures are answers (200), not HTTP errors.
+ * A run for a Durable Object goes on to that instance, which answers it through this same
+ * function with its `scope`.
  */
 export async function handleRunRequest(
   request: Request,
   env: unknown,
   ctx: ExecutionContext,
-  options: GuardOptions,
+  options: EntryOptions,
+  scope?: ObjectScope,
 ): Promise<Response> {
   const refusal = await checkRunRequest(request, options);
   if (refusal) {
@@ -37,12 +51,16 @@ export async function handleRunRequest(
     return respond(400, failure("usage", { name: "BadRequest", message: errorMessage(error) }));
   }
   if ("ping" in body) return respond(200, { ok: true, result: "pong" });
+  if (body.durableObject && !scope) {
+    const forwarded = await forwardToObject(request, body, body.durableObject, env, options);
+    return forwarded instanceof Response ? forwarded : respond(forwarded.kind === "usage" ? 400 : 200, forwarded);
+  }
   if ("cancel" in body) return respond(200, { ok: true, result: { cancelled: cancelRun(body.cancel) } });
   // The launcher names every run; a client that does not gets an id nobody else knows.
   const named = request.headers.get(RUN_ID_HEADER);
   const runId = named !== null && RUN_ID_RE.test(named) ? named : crypto.randomUUID();
-  if (body.stream) return streamRun(runId, body, env, ctx, responseHeaders(STREAM_CONTENT_TYPE));
-  const response = await completeRun(runId, body, env, ctx, undefined);
+  if (body.stream) return streamRun(runId, body, env, ctx, scope, responseHeaders(STREAM_CONTENT_TYPE));
+  const response = await completeRun(runId, body, env, ctx, scope, undefined);
   return respond(response.ok || response.kind !== "usage" ? 200 : 400, response);
 }
 

@@ -8,6 +8,7 @@ import {
   type RunResponse,
 } from "../shared/protocol.js";
 import { openRunConsole } from "./console-capture.js";
+import type { ObjectScope } from "./dispatcher.js";
 import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
 import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
@@ -33,11 +34,12 @@ export async function completeRun(
   body: RunRequest,
   env: unknown,
   ctx: ExecutionContext,
+  scope: ObjectScope | undefined,
   log: RunLog | undefined,
 ): Promise<RunResponse> {
   const started = Date.now();
   try {
-    const outcome = await executeScript(runId, body, env, ctx, log);
+    const outcome = await executeScript(runId, body, env, ctx, scope, log);
     return { ...outcome, durationMs: Date.now() - started };
   } catch (error) {
     // Still an answer the launcher can read, never the dev server's HTML error page.
@@ -50,6 +52,7 @@ async function executeScript(
   body: RunRequest,
   env: unknown,
   ctx: ExecutionContext,
+  scope: ObjectScope | undefined,
   log: RunLog | undefined,
 ): Promise<RunResponse> {
   const stopper = createRunStopper(body.timeoutMs);
@@ -57,7 +60,8 @@ async function executeScript(
   // The run id also names this run's instance of the script module, and its console.
   const runConsole = log ? openRunConsole(runId, log.sink) : undefined;
   try {
-    const context = { env, args: body.args, ctx, signal: stopper.signal };
+    const context: ScriptContextValue = { env, args: body.args, ctx, signal: stopper.signal };
+    if (scope) Object.assign(context, { instance: scope.instance, state: scope.state });
     const outcome = await Promise.race([callScript(body, runId, context, log), stopper.stopped]).catch(
       (error: unknown) => {
         if (error instanceof RunStopped) return undefined;
@@ -87,6 +91,9 @@ interface ScriptContextValue {
   args: string[];
   ctx: ExecutionContext;
   signal: AbortSignal;
+  /** Under `--do`: the live object and its state. */
+  instance?: object;
+  state?: DurableObjectState;
 }
 
 async function callScript(

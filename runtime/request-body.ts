@@ -1,4 +1,4 @@
-import type { RouteRequest } from "../shared/protocol.js";
+import type { ObjectTarget, RouteRequest } from "../shared/protocol.js";
 
 /** Checks the shape of a request body; throws a TypeError that says what is wrong. */
 export function parseBody(input: unknown): RouteRequest {
@@ -9,9 +9,11 @@ export function parseBody(input: unknown): RouteRequest {
   }
   if ("cancel" in input) {
     if (typeof input.cancel !== "string") throw new TypeError('"cancel" must be a run id.');
-    return { cancel: input.cancel };
+    return input.durableObject === undefined
+      ? { cancel: input.cancel }
+      : { cancel: input.cancel, durableObject: parseObjectTarget(input.durableObject) };
   }
-  const { script, eval: code, args, timeoutMs, stream } = input;
+  const { script, eval: code, args, timeoutMs, stream, durableObject } = input;
   if ((script === undefined) === (code === undefined)) throw new TypeError('Give exactly one of "script" and "eval".');
   if (script !== undefined && (typeof script !== "string" || script === "")) {
     throw new TypeError('"script" must be a non-empty string.');
@@ -24,8 +26,23 @@ export function parseBody(input: unknown): RouteRequest {
     throw new TypeError('"timeoutMs" must be a non-negative number.');
   }
   if (stream !== undefined && typeof stream !== "boolean") throw new TypeError('"stream" must be a boolean.');
-  const options = { args, timeoutMs, stream };
+  const options = {
+    args,
+    timeoutMs,
+    stream,
+    ...(durableObject === undefined ? {} : { durableObject: parseObjectTarget(durableObject) }),
+  };
   return typeof code === "string" ? { eval: code, ...options } : { script: script as string, ...options };
+}
+
+function parseObjectTarget(input: unknown): ObjectTarget {
+  if (!isRecord(input) || typeof input.binding !== "string" || input.binding === "") {
+    throw new TypeError('"durableObject" must name a "binding".');
+  }
+  const { binding, name, id } = input;
+  if (typeof name === "string" && id === undefined) return { binding, name };
+  if (typeof id === "string" && name === undefined) return { binding, id };
+  throw new TypeError('"durableObject" must have exactly one of "name" and "id", a string.');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

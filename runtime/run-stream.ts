@@ -1,4 +1,5 @@
 import type { RunEvent, RunRequest } from "../shared/protocol.js";
+import type { ObjectScope } from "./dispatcher.js";
 import { completeRun } from "./execute-script.js";
 import { createRunLog } from "./run-log.js";
 
@@ -6,7 +7,14 @@ import { createRunLog } from "./run-log.js";
  * Answers at once with a stream: the script's console lines as they happen, then the end.
  * The script runs in this request's context; the stream keeps the request open.
  */
-export function streamRun(runId: string, body: RunRequest, env: unknown, ctx: ExecutionContext, headers: HeadersInit): Response {
+export function streamRun(
+  runId: string,
+  body: RunRequest,
+  env: unknown,
+  ctx: ExecutionContext,
+  scope: ObjectScope | undefined,
+  headers: HeadersInit,
+): Response {
   const encoder = new TextEncoder();
   const lines: Uint8Array[] = [];
   let ended = false;
@@ -17,7 +25,7 @@ export function streamRun(runId: string, body: RunRequest, env: unknown, ctx: Ex
   };
   const log = createRunLog(send);
   void (async () => {
-    const response = await completeRun(runId, body, env, ctx, log);
+    const response = await completeRun(runId, body, env, ctx, scope, log);
     log.drain();
     send({ type: "done", response });
     ended = true;

@@ -29,3 +29,27 @@ export function defineScript<Env = Record<string, unknown>, Result = unknown>(
 ): Script<Env, Result> {
   return script;
 }
+
+/** What a script run inside a Durable Object instance (`--do`) receives. */
+export interface ObjectScriptContext<Env = Record<string, unknown>, Instance = unknown> extends ScriptContext<Env> {
+  /** The live object: `this` of its methods, with its in-memory fields as they are now. */
+  instance: Instance;
+  /** Its `DurableObjectState`: `state.storage` (`.sql`, `.get`, `.put`), `state.blockConcurrencyWhile`. */
+  state: DurableObjectState;
+}
+
+/** A script for `--do`: a function of its context, returning any JSON-serialisable value. */
+export type ObjectScript<Env = Record<string, unknown>, Instance = unknown, Result = unknown> = (
+  context: ObjectScriptContext<Env, Instance>,
+) => Result | Promise<Result>;
+
+/**
+ * Declares a script that runs inside one Durable Object instance
+ * (`worker-run --do COUNTER:user-1 fix-counter`). An identity function, for the types:
+ * `defineObjectScript<Env, Counter>(async ({ instance, state }) => …)`.
+ */
+export function defineObjectScript<Env = Record<string, unknown>, Instance = unknown, Result = unknown>(
+  script: ObjectScript<Env, Instance, Result>,
+): ObjectScript<Env, Instance, Result> {
+  return script;
+}

@@ -1,5 +1,8 @@
-import { ROUTE_PATH, TOKEN_HEADER, type EntryOptions } from "../shared/protocol.js";
+import type { EntryOptions } from "../shared/protocol.js";
 import { handleRunRequest } from "./dispatcher.js";
+import { isRunRequest } from "./run-request.js";
+
+export { wrapDurableObjectClass } from "./durable-object.js";
 
 type FetchHandler = (request: Request, env: unknown, ctx: ExecutionContext) => unknown;
 type EntrypointClass = new (ctx: ExecutionContext, env: unknown) => { fetch?: unknown };
@@ -22,18 +25,6 @@ export function wrapDefaultExport(userDefault: unknown, options: EntryOptions): 
     return { fetch: routeFirst(undefined, undefined, options) };
   }
   return userDefault; // Not a shape the runner accepts; let it report that as before.
-}
-
-/**
- * Whether a request speaks worker-run's protocol: the route's path and the token header
- * (whatever its value: the dispatcher checks it). Other requests on the path (rwsdk's own
- * `worker-run` uses it too) reach the app as if the plugin were not there.
- */
-export function isRunRequest(request: Request): boolean {
-  // Cheap pre-check first: this runs on every request the app serves.
-  return (
-    request.url.includes(ROUTE_PATH) && request.headers.has(TOKEN_HEADER) && new URL(request.url).pathname === ROUTE_PATH
-  );
 }
 
 function routeFirst(userFetch: unknown, receiver: unknown, options: EntryOptions): FetchHandler {

@@ -31,6 +31,13 @@ export const CONSOLE_REGISTRY_KEY = "vite-plugin-worker-run.run-console";
  */
 export const RUN_ID_HEADER = "x-worker-run-id";
 
+/**
+ * Request header naming the worker that answers the request, by its Wrangler `name`; without
+ * it, the entry worker. The plugin's middleware hands a request for another worker of the dev
+ * server to that worker (the dev server itself only sends HTTP to the entry worker).
+ */
+export const WORKER_HEADER = "x-worker-run-worker";
+
 /** What a run id looks like (a UUID fits). */
 export const RUN_ID_RE = /^[\w-]{1,64}$/;
 
@@ -76,7 +83,20 @@ export interface GuardOptions {
 export interface EntryOptions extends GuardOptions {
   /** The user's entry file, as the Cloudflare runner names it in its own messages. */
   entryPath: string;
+  /** This worker's Wrangler `name` (empty when the plugin could not learn it). */
+  workerName: string;
+  /**
+   * Durable Object bindings of this worker whose class lives in a worker this dev server does
+   * not run (`script_name`): binding name to that worker's name.
+   */
+  externalObjects: Record<string, string>;
 }
+
+/**
+ * The Durable Object instance a run runs in (`--do`): the namespace bound as `binding` in the
+ * worker's `env`, and the instance's name (`idFromName`) or id (`idFromString`).
+ */
+export type ObjectTarget = { binding: string; name: string; id?: undefined } | { binding: string; id: string; name?: undefined };
 
 /** The body the launcher posts to the route: a script file, or a snippet (`eval`). */
 export type RunRequest = RunOptions &
@@ -105,6 +125,8 @@ export interface RunOptions {
    * and the script's console goes to the dev server's terminal.
    */
   stream?: boolean;
+  /** Run inside this Durable Object instance rather than in the worker's top level. */
+  durableObject?: ObjectTarget;
 }
 
 /** One line of a streamed answer: a console call of the script, or the run's end. */
@@ -119,6 +141,8 @@ export const STREAM_CONTENT_TYPE = "application/x-ndjson";
 export interface CancelRequest {
   /** The run's id, as its {@link RUN_ID_HEADER} said. */
   cancel: string;
+  /** The Durable Object instance the run runs in, if it runs in one (its isolate may be another worker's). */
+  durableObject?: ObjectTarget;
 }
 
 /**

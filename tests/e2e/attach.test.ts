@@ -355,6 +355,7 @@ describe("records of a running `vite dev` that must not be trusted are ignored",
       root: project.dir,
       configFile: path.join(project.dir, "vite.config.mts"),
       mode: "development",
+      workers: ["attach-fixture"],
     });
     expect(lstatSync(file).mode & 0o777).toBe(0o600);
     expect(lstatSync(path.dirname(file)).mode & 0o777).toBe(0o700);

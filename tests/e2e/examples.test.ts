@@ -78,3 +78,34 @@ describe.each(EXAMPLES.map((example) => [example.name, example] as const))("exam
     expect(stopped.survivors, output).toEqual([]);
   });
 });
+
+describe("examples/durable-object-sqlite: a repair inside the object (--do)", () => {
+  let project: TempProject;
+
+  beforeAll(async () => {
+    project = await copyProject(path.join(EXAMPLES_DIR, "durable-object-sqlite"), "durable-object-repair");
+  });
+
+  afterAll(async () => {
+    await project?.remove();
+  });
+
+  test("seeding twice duplicates names; dedupe-items under --do removes them, a dry run first changes nothing", async () => {
+    await seed(project.dir, 2);
+    await seed(project.dir, 2);
+    const repair = (args: string[]) => runCli(["--json", "--do", "INVENTORY:main", "dedupe-items", ...args], { cwd: project.dir });
+    const dryRun = await repair(["--dry-run"]);
+    expect(dryRun.code, describeRun(dryRun)).toBe(0);
+    expect(JSON.parse(dryRun.stdout), describeRun(dryRun)).toEqual({
+      ok: true,
+      result: { removed: 0, duplicates: ["Item 1", "Item 2"], remaining: 4 },
+    });
+    const fixed = await repair([]);
+    expect(fixed.code, describeRun(fixed)).toBe(0);
+    expect(JSON.parse(fixed.stdout), describeRun(fixed)).toEqual({
+      ok: true,
+      result: { removed: 2, duplicates: ["Item 1", "Item 2"], remaining: 2 },
+    });
+    expect(fixed.stderr).toContain("Removed 2 duplicate item(s).");
+  });
+});

@@ -415,6 +415,16 @@ describe.each(VITES)("Vite $major with @cloudflare/vite-plugin 1.34.0 and wrangl
       expect(seeded.survivors, describeRun(seeded)).toEqual([]);
     });
 
+    test("--worker knows the workers of that @cloudflare/vite-plugin: the entry by name, an unknown name listed", async () => {
+      const bin = path.join(app, "node_modules/.bin/worker-run");
+      const named = await run(node, [bin, "--json", "--worker", "d1-seed", "-e", "typeof env.DB"], { cwd: app, node });
+      expect(named.code, describeRun(named)).toBe(0);
+      expect(JSON.parse(named.stdout), describeRun(named)).toEqual({ ok: true, result: "object" });
+      const unknown = await run(node, [bin, "--worker", "billing", "-e", "1"], { cwd: app, node });
+      expect(unknown.code, describeRun(unknown)).toBe(2);
+      expect(unknown.stderr, describeRun(unknown)).toContain('No worker named "billing" in this dev server. Its workers: d1-seed (the entry worker).');
+    });
+
     test("a dev server of that Vite runs no script for a POST without the token or from another origin", async () => {
       // Fresh local state, so the count the valid run returns shows what the refused ones did.
       await rm(path.join(app, ".wrangler"), { recursive: true, force: true });

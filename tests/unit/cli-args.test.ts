@@ -46,8 +46,8 @@ describe("parseCliArgs", () => {
   });
 
   test("--list, with --root and --json", () => {
-    expect(parseCliArgs(["--list"])).toEqual({ kind: "list", root: undefined, json: false });
-    expect(parseCliArgs(["--root", "app", "--list", "--json"])).toEqual({ kind: "list", root: "app", json: true });
+    expect(parseCliArgs(["--list"])).toEqual({ kind: "list", root: undefined, config: undefined, mode: undefined, json: false });
+    expect(parseCliArgs(["--root", "app", "--list", "--json"])).toEqual({ kind: "list", root: "app", config: undefined, mode: undefined, json: true });
   });
 
   test("--no-attach asks for a fresh server", () => {

@@ -295,6 +295,17 @@ describe("parseRecord: exactly the fields of a record, of the right forms", () =
     expect(parseRecord({ ...good, configFile: null })).toEqual({ ...good, configFile: null });
   });
 
+  test("the workers' names are optional; when given, a short list of worker names", () => {
+    expect(parseRecord({ ...good, workers: ["gateway", "auth", "my.store-2"] })).toEqual({
+      ...good,
+      workers: ["gateway", "auth", "my.store-2"],
+    });
+    expect(parseRecord({ ...good, workers: [] })).toEqual({ ...good, workers: [] });
+    for (const workers of ["gateway", [1], ["a b"], ["../x"], [""], ["x".repeat(101)], Array.from({ length: 65 }, (_, i) => `w${i}`), null]) {
+      expect(parseRecord({ ...good, workers }), JSON.stringify(workers)).toBeUndefined();
+    }
+  });
+
   test("rejects what is not an object", () => {
     for (const input of [null, undefined, "record", 1, true, [good]]) {
       expect(parseRecord(input), JSON.stringify(input)).toBeUndefined();

@@ -43,6 +43,23 @@ describe("parseBody: accepted shapes", () => {
     expect(parseBody({ cancel: "", extra: 1 })).toStrictEqual({ cancel: "" });
   });
 
+  test("a run inside a Durable Object, by name or by id; a cancel of one", () => {
+    expect(parseBody({ script: SCRIPT, args: [], durableObject: { binding: "COUNTER", name: "a" } })).toStrictEqual({
+      script: SCRIPT,
+      args: [],
+      timeoutMs: undefined,
+      stream: undefined,
+      durableObject: { binding: "COUNTER", name: "a" },
+    });
+    expect(parseBody({ eval: "1", args: [], durableObject: { binding: "C", id: "ab", extra: 1 } })).toMatchObject({
+      durableObject: { binding: "C", id: "ab" },
+    });
+    expect(parseBody({ cancel: "r1", durableObject: { binding: "C", name: "" } })).toStrictEqual({
+      cancel: "r1",
+      durableObject: { binding: "C", name: "" },
+    });
+  });
+
   test("a ping, and nothing else of it is kept", () => {
     expect(parseBody({ ping: true })).toStrictEqual({ ping: true });
   });
@@ -82,6 +99,12 @@ describe("parseBody: refused bodies, each with its TypeError", () => {
     ["a cancel that is not a run id", { cancel: 1 }, '"cancel" must be a run id.'],
     ["a cancel of null", { cancel: null }, '"cancel" must be a run id.'],
     ["a ping that is not true", { ping: "yes" }, '"ping" must be true.'],
+    ["a durableObject that is a string", { ...run, durableObject: "COUNTER:a" }, '"durableObject" must name a "binding".'],
+    ["a durableObject without a binding", { ...run, durableObject: { name: "a" } }, '"durableObject" must name a "binding".'],
+    ["a durableObject with both name and id", { ...run, durableObject: { binding: "C", name: "a", id: "b" } }, '"durableObject" must have exactly one of "name" and "id", a string.'],
+    ["a durableObject with neither", { ...run, durableObject: { binding: "C" } }, '"durableObject" must have exactly one of "name" and "id", a string.'],
+    ["a durableObject with a numeric name", { ...run, durableObject: { binding: "C", name: 1 } }, '"durableObject" must have exactly one of "name" and "id", a string.'],
+    ["a cancel with a bad durableObject", { cancel: "r1", durableObject: {} }, '"durableObject" must name a "binding".'],
     ["a ping of false", { ping: false }, '"ping" must be true.'],
   ])("%s", (_name, input, message) => {
     let thrown: unknown;

@@ -9,6 +9,8 @@ const OPTIONS: EntryOptions = {
   tokenDigest: "ab".repeat(32),
   allowedHosts: ["dev.example.test"],
   entryPath: "/app/src/index.ts",
+  workerName: "app",
+  externalObjects: {},
 };
 const WRAP = "/pkg/dist/runtime/wrap-entry.js";
 
@@ -24,7 +26,7 @@ describe("createVirtualEntry", () => {
         'import * as userEntry from "/app/src/index.ts";',
         'import { wrapDefaultExport } from "/pkg/dist/runtime/wrap-entry.js";',
         'export * from "/app/src/index.ts";',
-        `export default wrapDefaultExport(userEntry.default, {"tokenDigest":"${"ab".repeat(32)}","allowedHosts":["dev.example.test"],"entryPath":"/app/src/index.ts"});`,
+        `export default wrapDefaultExport(userEntry.default, {"tokenDigest":"${"ab".repeat(32)}","allowedHosts":["dev.example.test"],"entryPath":"/app/src/index.ts","workerName":"app","externalObjects":{}});`,
         "",
       ].join("\n"),
     );
@@ -69,6 +71,8 @@ describe("createVirtualEntry", () => {
       tokenDigest: "0f".repeat(32),
       allowedHosts: ['a"b', "</script>", "x\ny"],
       entryPath: '/app/we"ird`${1}`.ts',
+      workerName: 'w"orker',
+      externalObjects: { FAR: 'else"where' },
     };
     const code = createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options });
     const call = statements(code)[3]!.declaration;
@@ -80,5 +84,47 @@ describe("createVirtualEntry", () => {
     const wrapEntryModule = '/pkg "quoted"/dist/runtime/wrap-entry.js';
     const body = statements(createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule, options: OPTIONS }));
     expect(body[1]!.source.value).toBe(wrapEntryModule);
+  });
+
+  test("Durable Object classes: each is a module export of its own, wrapped, beside the re-export of the rest", () => {
+    const code = createVirtualEntry({
+      userEntryId: "/app/src/index.ts",
+      wrapEntryModule: WRAP,
+      objectClasses: ["Counter", "Shelf"],
+      options: OPTIONS,
+    });
+    const body = statements(code);
+    expect(body.map((node) => node.type)).toEqual([
+      "ImportDeclaration",
+      "ImportDeclaration",
+      "ExportAllDeclaration",
+      "ExportDefaultDeclaration",
+      "ExportNamedDeclaration",
+      "ExportNamedDeclaration",
+    ]);
+    expect(body[1]!.specifiers.map((specifier: any) => specifier.imported.name)).toEqual([
+      "wrapDefaultExport",
+      "wrapDurableObjectClass",
+    ]);
+    const counter = body[4]!.declaration.declarations[0];
+    expect(counter.id.name).toBe("Counter");
+    expect(counter.init.callee.name).toBe("wrapDurableObjectClass");
+    expect(code.slice(counter.init.arguments[0].start, counter.init.arguments[0].end)).toBe("userEntry.Counter");
+    expect(counter.init.arguments[1].value).toBe("Counter");
+    expect(body[5]!.declaration.declarations[0].id.name).toBe("Shelf");
+  });
+
+  test("class names from a config that are not identifiers (or are 'default') are skipped, never interpolated", () => {
+    const code = createVirtualEntry({
+      userEntryId: "/app/src/index.ts",
+      wrapEntryModule: WRAP,
+      objectClasses: ["Good", "bad-name", "x; globalThis.pwned = 1", "default", "$ok_2"],
+      options: OPTIONS,
+    });
+    const exported = statements(code)
+      .filter((node) => node.type === "ExportNamedDeclaration")
+      .map((node) => node.declaration.declarations[0].id.name);
+    expect(exported).toEqual(["Good", "$ok_2"]);
+    expect(code).not.toContain("pwned");
   });
 });

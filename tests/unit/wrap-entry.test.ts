@@ -5,13 +5,16 @@
 // reaches the token check, so that one is stubbed for the duration of each test.
 import { timingSafeEqual as nodeTimingSafeEqual } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { isRunRequest, wrapDefaultExport } from "../../runtime/wrap-entry.js";
+import { isRunRequest } from "../../runtime/run-request.js";
+import { wrapDefaultExport, wrapDurableObjectClass } from "../../runtime/wrap-entry.js";
 import { RESPONSE_MARKER_HEADER, ROUTE_PATH, TOKEN_HEADER, type EntryOptions } from "../../shared/protocol.js";
 
 const OPTIONS: EntryOptions = {
   tokenDigest: "ab".repeat(32), // No token hashes to this: every route request is refused.
   allowedHosts: [],
   entryPath: "/app/src/index.ts",
+  workerName: "app",
+  externalObjects: {},
 };
 const ORIGIN = "http://localhost:5173";
 
@@ -343,5 +346,77 @@ describe("the dispatcher behind the route", () => {
     expect(response.headers.get(RESPONSE_MARKER_HEADER)).toBe("1");
     expect(digest).not.toHaveBeenCalled();
     digest.mockRestore();
+  });
+});
+
+describe("wrapDurableObjectClass", () => {
+  const state = { id: "object-1", waitUntil() {} };
+
+  class Counter {
+    hits = 0;
+    constructor(
+      readonly ctx: unknown,
+      readonly env: unknown,
+    ) {}
+    fetch(request: Request) {
+      this.hits += 1;
+      return new Response(`counter ${new URL(request.url).pathname} ${this.hits}`);
+    }
+    increment(by: number) {
+      return (this.hits += by);
+    }
+    static kind = "counter";
+  }
+
+  test("keeps the class: its name, its base, its prototype methods and statics, its constructor arguments", () => {
+    const Wrapped = wrapDurableObjectClass(Counter, "Counter", OPTIONS) as typeof Counter;
+    expect(Wrapped.name).toBe("Counter");
+    expect(Wrapped.kind).toBe("counter");
+    const instance = new Wrapped(state, env);
+    expect(instance).toBeInstanceOf(Counter);
+    expect(instance.ctx).toBe(state);
+    expect(instance.env).toBe(env);
+    expect(instance.increment(2)).toBe(2);
+    // Nothing is added to the prototype the Cloudflare runner reads RPC methods from.
+    expect(Object.getOwnPropertyNames(Wrapped.prototype)).toEqual(["constructor"]);
+    expect(Object.keys(instance)).toEqual(["ctx", "env", "hits"]);
+  });
+
+  test("hands every other request to the class's fetch, with the instance as this", async () => {
+    const instance = new (wrapDurableObjectClass(Counter, "Counter", OPTIONS) as typeof Counter)(state, env);
+    expect(await instance.fetch(appRequest("/hit")).text()).toBe("counter /hit 1");
+    expect(instance.hits).toBe(1);
+    // A request on the route without the token header is the app's too.
+    expect(await instance.fetch(new Request(`${ORIGIN}${ROUTE_PATH}`, { method: "POST" })).text()).toBe(`counter ${ROUTE_PATH} 2`);
+  });
+
+  test("answers worker-run's requests with the route's guard: a wrong token is refused and the class never sees it", async () => {
+    const instance = new (wrapDurableObjectClass(Counter, "Counter", OPTIONS) as typeof Counter)(state, env);
+    await expectRefusedByDispatcher(instance.fetch(routeRequest()));
+    expect(instance.hits).toBe(0);
+  });
+
+  test("a fetch that is a class field is wrapped too", async () => {
+    class FieldFetch {
+      fetch = () => new Response("field");
+    }
+    const instance = new (wrapDurableObjectClass(FieldFetch, "FieldFetch", OPTIONS) as typeof FieldFetch)();
+    expect(await instance.fetch().text()).toBe("field");
+    await expectRefusedByDispatcher((instance.fetch as unknown as Handler)(routeRequest()));
+  });
+
+  test("a class without fetch fails an app request with the Cloudflare runner's own words", () => {
+    class RpcOnly {
+      ping() {
+        return "pong";
+      }
+    }
+    const instance = new (wrapDurableObjectClass(RpcOnly, "RpcOnly", OPTIONS) as typeof RpcOnly)() as RpcOnly & { fetch: Handler };
+    expect(instance.ping()).toBe("pong");
+    expect(() => instance.fetch(appRequest())).toThrow('Expected "RpcOnly" export of "/app/src/index.ts" to define a `fetch()` function.');
+  });
+
+  test.each([undefined, null, 42, { fetch() {} }])("%j (not a class) is returned as it is", (value) => {
+    expect(wrapDurableObjectClass(value, "X", OPTIONS)).toBe(value);
   });
 });
