@@ -123,6 +123,30 @@ describe("--worker and --do in a running vite dev", () => {
     expect(await resultOf(project.dir, ["--do", `COUNTER:id:${String(id)}`, "-e", "instance.hits"])).toBe(10);
   });
 
+  test("the wrapped class keeps its alarm and its hibernatable WebSocket handlers", async () => {
+    expect(await resultOf(project.dir, ["--do", "COUNTER:epsilon", "-e", "instance.rang"])).toBe(false);
+    expect(await getJson("/counter/alarm?name=epsilon")).toEqual({ alarm: "set" });
+    const deadline = Date.now() + 10_000;
+    while (!((await getJson("/counter/rang?name=epsilon")) as { rang: boolean }).rang) {
+      if (Date.now() > deadline) throw new Error("The Counter's alarm did not ring within 10 s.");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const socket = new WebSocket(new URL("/counter/ws?name=epsilon", dev.url.replace(/^http/, "ws")));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.addEventListener("open", () => resolve(), { once: true });
+        socket.addEventListener("error", () => reject(new Error("The WebSocket did not open.")), { once: true });
+      });
+      const echoed = new Promise<string>((resolve) => socket.addEventListener("message", (event) => resolve(String(event.data)), { once: true }));
+      socket.send("hi");
+      expect(await echoed).toBe("echo:hi hits:0");
+      // Inside the object, the accepted socket is there.
+      expect(await resultOf(project.dir, ["--do", "COUNTER:epsilon", "-e", "state.getWebSockets().length"])).toBe(1);
+    } finally {
+      socket.close();
+    }
+  });
+
   test("--do with -e: instance and state are in scope", async () => {
     const seen = await resultOf(project.dir, [
       "--do",
