@@ -21,6 +21,7 @@
  * Every process it starts is in its own process group and stopped at the end, also on
  * error and on Ctrl-C.
  */
+import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import http from "node:http";
@@ -228,6 +229,42 @@ async function measureInProcess(dir: string, { attachedRuns, warmups }: BenchOpt
   return elapsed;
 }
 
+/**
+ * One console session attached to the running server, its stdin a pipe: each entry (a
+ * trivial expression) is written when the previous result has printed; the time from the
+ * write to its printed result is one round trip.
+ */
+async function measureConsole(dir: string, { attachedRuns, warmups }: BenchOptions): Promise<number[]> {
+  progress(`console entries: ${warmups} warm-ups, ${attachedRuns} entries`);
+  const child = spawn(process.execPath, [BIN, "--console"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const entry = async (index: number): Promise<number> => {
+    const expected = `${index * 2}\n`;
+    const before = stdout.length;
+    const started = performance.now();
+    child.stdin.write(`${index} * 2\n`);
+    const deadline = Date.now() + 30_000;
+    while (!stdout.slice(before).includes(expected)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`The console did not answer ${index} * 2:\n${stdout}\n${stderr}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return performance.now() - started;
+  };
+  try {
+    for (let index = 0; index < warmups; index++) await entry(index + 1);
+    const elapsed: number[] = [];
+    for (let index = 0; index < attachedRuns; index++) elapsed.push(await entry(index + 100));
+    if (!stderr.includes(ATTACHED)) throw new Error(`The console did not attach:\n${stderr}`);
+    return elapsed;
+  } finally {
+    child.stdin.end();
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("close", resolve)));
+  }
+}
+
 /** The server phases: overhead with both servers up, then attach against the one with workerRun(). */
 async function measureWithServers(dir: string, options: BenchOptions): Promise<ServedSamples> {
   progress("starting vite dev with workerRun(), then twice without (the second one measures the noise)");
@@ -243,8 +280,9 @@ async function measureWithServers(dir: string, options: BenchOptions): Promise<S
   await withoutPlugin.stop();
   const attachedProcess = await measureAttachedProcess(dir, options);
   const inProcess = await measureInProcess(dir, options);
+  const consoleEntry = await measureConsole(dir, options);
   await withPlugin.stop();
-  return { appWith, appWithout, appControl, attachedProcess, inProcess };
+  return { appWith, appWithout, appControl, attachedProcess, inProcess, consoleEntry };
 }
 
 /** Per project: wall, tree peak RSS, Node's own max RSS and CPU of floor, cold and default. */
@@ -273,6 +311,7 @@ function summarizeServed(served: ServedSamples): Results["summaries"]["served"] 
   return {
     attachedProcess: summarize(served.attachedProcess),
     inProcess: summarize(served.inProcess),
+    consoleEntry: summarize(served.consoleEntry),
     appWith: summarize(served.appWith),
     appWithout: summarize(served.appWithout),
     appControl: summarize(served.appControl),
@@ -290,6 +329,7 @@ function targetValues(cold: Results["summaries"]["cold"], served: Results["summa
   }
   values.attachedProcessMs = served.attachedProcess.median;
   values.inProcessMs = served.inProcess.median;
+  values.consoleOverInProcess = served.consoleEntry.median / served.inProcess.median;
   values.appWithOverWithout = served.appWith.median / served.appWithout.median;
   return values;
 }

@@ -7,6 +7,16 @@ export type CliCommand =
   | { kind: "version" }
   | { kind: "list"; root: string | undefined; config: string | undefined; mode: string | undefined; json: boolean }
   | {
+      kind: "console";
+      root: string | undefined;
+      config: string | undefined;
+      mode: string | undefined;
+      attach: boolean;
+      verbose: boolean;
+      worker: string | undefined;
+      durableObject: string | undefined;
+    }
+  | {
       kind: "run";
       /** The script path or bare name; with `--eval`, "--eval". */
       script: string;
@@ -34,6 +44,7 @@ const OPTIONS = {
   verbose: { type: "boolean" },
   "no-attach": { type: "boolean" },
   list: { type: "boolean" },
+  console: { type: "boolean" },
   eval: { type: "string", short: "e" },
   timeout: { type: "string" },
   worker: { type: "string" },
@@ -58,6 +69,24 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (values.list) return { kind: "list", root: values.root, config: values.config, mode: values.mode, json: values.json ?? false };
+  if (values.console) {
+    if (scriptIndex !== -1 || values.eval !== undefined) {
+      throw new UsageError("--console takes no script and no -e: its entries are what you type (or pipe in).");
+    }
+    if (values.json || values.timeout !== undefined) {
+      throw new UsageError(`--console does not take ${values.json ? "--json" : "--timeout"}: each entry prints its result as it comes, and Ctrl-C stops an entry.`);
+    }
+    return {
+      kind: "console",
+      root: values.root,
+      config: values.config,
+      mode: values.mode,
+      attach: !values["no-attach"],
+      verbose: values.verbose ?? false,
+      worker: nonEmpty("--worker", values.worker),
+      durableObject: values.do,
+    };
+  }
   const script = values.eval !== undefined ? "--eval" : scriptIndex === -1 ? undefined : argv[scriptIndex];
   if (script === undefined) {
     throw new UsageError("No script given. Usage: worker-run [options] <script> [args…], e.g. worker-run src/scripts/seed.ts");

@@ -17,7 +17,7 @@ import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, forma
 import { runScript, type RunOutcome } from "./run-script.js";
 import { listScripts } from "../common/script-folders.js";
 import { runningWorkers } from "./attach.js";
-import { flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
+import { directStream, flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: worker-run [options] <script> [script args…]
@@ -42,6 +42,10 @@ Options (before the script; everything after the script is passed to it as args)
                        { instance, state } (the live object and its DurableObjectState)
   -e, --eval <code>    run a snippet instead of a file (env, args, ctx, signal in scope);
                        an expression is the result, e.g. -e "env.DB.prepare('SELECT 1').first()"
+  --console            an interactive console inside the worker: each entry runs there
+                       (env, ctx, signal in scope; top-level await; declarations and
+                       imports persist; .help for its commands). Piped stdin: each
+                       entry in turn, exit 1 if any failed
   --list               list the scripts in src/scripts/ and scripts/ with their first doc
                        line, and the workers of this project's running vite dev
   --json               print exactly one JSON document on stdout; logs go to stderr
@@ -77,6 +81,22 @@ async function main(argv: string[]): Promise<number> {
       command.json ? JSON.stringify(scripts) : formatScriptList(scripts, runningWorkers(root, command.config, command.mode)),
     );
     return 0;
+  }
+  if (command.kind === "console") {
+    const { runConsole } = await import("./console.js");
+    return runConsole({
+      root: command.root,
+      config: command.config,
+      mode: command.mode,
+      attach: command.attach,
+      verbose: command.verbose,
+      ...(command.worker === undefined ? {} : { worker: command.worker }),
+      ...(command.durableObject === undefined ? {} : { durableObject: command.durableObject }),
+      input: process.stdin,
+      output: directStream(process.stdout),
+      errors: directStream(process.stderr),
+      onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
+    });
   }
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
   const interrupt = new AbortController();

@@ -24,6 +24,11 @@ export interface StartServerOptions {
   logger: Logger;
   /** Write a discovery record, so that other launchers of the project run in this server. */
   discoverable: boolean;
+  /**
+   * Watch the project's files, as `vite dev` does: a console session lives long enough for
+   * the developer to edit a module between two entries. A one-shot run does not.
+   */
+  watch?: boolean;
 }
 
 /**
@@ -52,6 +57,7 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
       customLogger: options.logger,
       clearScreen: false,
       ...ONE_SHOT_SERVER,
+      ...(options.watch ? { server: { ...ONE_SHOT_SERVER.server, watch: {} } } : {}),
     }),
   );
   try {
@@ -104,13 +110,16 @@ async function importProjectVite(root: string): Promise<typeof import("vite")> {
 const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Runs `start` and removes the SIGINT/SIGTERM/SIGHUP listeners it added. Loading the
- * Cloudflare plugin loads wrangler, which exits the process with code 0 on those signals,
- * and Vite adds its own SIGTERM exit; the launcher handles them itself (cancel the run,
- * close the server, exit 130/143/129), so theirs must not run first.
+ * Runs `start` and removes the SIGINT/SIGTERM/SIGHUP listeners it added, and its listeners for
+ * the end of stdin. Loading the Cloudflare plugin loads wrangler, which exits the process with
+ * code 0 on those signals, and Vite adds its own SIGTERM exit and closes the server and exits
+ * when stdin ends (as a `vite dev` whose parent went away should); the launcher handles the
+ * signals itself (cancel the run, close the server, exit 130/143/129), and its stdin may be a
+ * pipe that ends long before the run (`worker-run seed < /dev/null`, a piped console).
  */
 async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T> {
   const before = new Map(HANDLED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const stdinBefore = new Set(process.stdin.listeners("end"));
   try {
     return await start();
   } finally {
@@ -118,6 +127,9 @@ async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T>
       for (const listener of process.listeners(signal)) {
         if (!before.get(signal)!.has(listener)) process.off(signal, listener);
       }
+    }
+    for (const listener of process.stdin.listeners("end")) {
+      if (!stdinBefore.has(listener)) process.stdin.off("end", listener as (...args: unknown[]) => void);
     }
   }
 }

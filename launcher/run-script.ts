@@ -141,13 +141,58 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   const mode = options.mode ?? "development";
   const configFile = resolveConfigFile(root, options.config === undefined ? undefined : path.resolve(cwd, options.config));
 
+  return withDevServer(
+    { root, configFile, mode, options },
+    ({ server, runContext }) => runOnServer(server, target, options, runContext),
+    explainedByServerLog,
+  );
+}
+
+/** How runs are posted to a leased server (see {@link withDevServer}). */
+export interface RunContext {
+  /** Set for a server this launcher started: the compatibility check of its entry wrapping. */
+  root?: string;
+  /** The id of the first run: a server it started closes once the other launchers' runs are done. */
+  runId?: string;
+  /** Called once the first run's answer has begun (an attached server: the waiting mark goes). */
+  onStarted?: () => void;
+}
+
+/** A dev server for one launcher call's runs, and how to post them there. */
+export interface ServerLease {
+  server: RunningServer | StartedServer;
+  runContext: RunContext;
+}
+
+/** Where a launcher call runs. */
+export interface ServerPlace {
+  root: string;
+  configFile: string | undefined;
+  mode: string;
+  options: RunScriptOptions;
+  /** Watch the project's files in a server it starts (see StartServerOptions.watch). */
+  watch?: boolean;
+}
+
+/**
+ * Runs `use` with the project's running `vite dev` (unless `attach` is false), or else with
+ * the user's dev server started for it, and closes that server afterwards (once the runs that
+ * other launchers sent to it are done). A usage or start-up problem resolves to its outcome.
+ * `explained`: whether what `use` returned is a failure the server's log explains, so the kept
+ * log is shown.
+ */
+export async function withDevServer<T>(
+  { root, configFile, mode, options, watch }: ServerPlace,
+  use: (lease: ServerLease) => Promise<T>,
+  explained: (value: T) => boolean = () => false,
+): Promise<T | RunOutcome> {
   let lock: StartLock | undefined;
   let waiting: { remove(): void } | undefined;
   let server: StartedServer | undefined;
   const serverLog = createServerLog({ verbose: options.verbose ?? false, write: (options.output ?? PROCESS_OUTPUT).stderr });
   let releaseServerOutput: (() => void) | undefined;
   let unshield: (() => void) | undefined;
-  let outcome: RunOutcome | undefined;
+  let value: T | undefined;
   try {
     if (options.attach !== false) {
       // Marked from the first look until its run has reached the server, so that a launcher
@@ -157,7 +202,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
       if (found === "interrupted") return interrupted(options.signal?.reason);
       if ("url" in found) {
         options.onStatus?.(`Running in the dev server at ${found.url} (pid ${found.pid}).`);
-        return await runOnServer(found, target, options, { onStarted: () => waiting?.remove() });
+        return await use({ server: found, runContext: { onStarted: () => waiting?.remove() } });
       }
       waiting.remove();
       lock = found.lock;
@@ -174,6 +219,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
       logger: serverLog.logger,
       // Holding the start lock, this server is the project's shared one until it closes.
       discoverable: lock !== undefined,
+      watch: watch ?? false,
     }).catch((error: unknown) => {
       if (error instanceof UsageError) throw error;
       serverLog.replay();
@@ -181,9 +227,9 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     });
     if (options.signal?.aborted) return interrupted(options.signal.reason);
     const runId = randomUUID();
-    outcome = await runOnServer(server, target, options, { root, runId });
+    value = await use({ server, runContext: { root, runId } });
     if (lock) await waitUntilIdle(server, runId, root, configFile, options);
-    return outcome;
+    return value;
   } catch (error) {
     if (error instanceof UsageError) return launcherFailure("usage", error.name, error.message);
     throw error;
@@ -193,7 +239,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
     releaseServerOutput?.();
     unshield?.();
     lock?.release();
-    if (outcome && explainedByServerLog(outcome)) serverLog.replay();
+    if (value !== undefined && explained(value)) serverLog.replay();
   }
 }
 
@@ -259,7 +305,7 @@ async function runOnServer(
   server: RunningServer | StartedServer,
   target: RunTarget,
   options: RunScriptOptions,
-  context: { root?: string; runId?: string; onStarted?: () => void },
+  context: RunContext,
 ): Promise<RunOutcome> {
   const { root } = context;
   const runId = context.runId ?? randomUUID();

@@ -51,3 +51,20 @@ export function stripTerminalMoves(text: string): string {
     .replace(/\u001b(?!\[[\d;]*m)/g, "")
     .replace(/[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f-\u009f]/g, "");
 }
+
+/**
+ * `stream` as it was at load, for code that writes to it itself (the console's prompt): its
+ * `write` goes out even while the launcher's own dev server routes the process's writes into
+ * its log. Everything else is the stream's own.
+ */
+export function directStream<T extends NodeJS.WriteStream>(stream: T): T {
+  const original: NodeJS.WriteStream = stream;
+  const write = original === process.stdout ? writeStdout : original === process.stderr ? writeStderr : stream.write.bind(stream);
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === "write") return write;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,8 +1,9 @@
 import path from "node:path";
 import { Script } from "node:vm";
 
-/** The file name a snippet's module stands under; no file of that name is ever written. */
+/** The file names a snippet's and a console entry's modules stand under; no such file is ever written. */
 const EVAL_FILE_NAME = "worker-run-eval.ts";
+const CONSOLE_FILE_NAME = "worker-run-console.ts";
 
 /**
  * Where a snippet of `--eval` stands: in the project's `src/scripts/`, so that its imports
@@ -11,6 +12,11 @@ const EVAL_FILE_NAME = "worker-run-eval.ts";
  */
 export function evalModulePath(root: string): string {
   return path.join(root, "src", "scripts", EVAL_FILE_NAME).replaceAll("\\", "/");
+}
+
+/** Where a console entry stands: beside a snippet, under a name of its own for stack frames. */
+export function consoleModulePath(root: string): string {
+  return path.join(root, "src", "scripts", CONSOLE_FILE_NAME).replaceAll("\\", "/");
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Plugin, ResolvedConfig } from "vite";
 import { removeRecord, writeRecord } from "../common/discovery.js";
 import { SCRIPT_FOLDERS } from "../common/script-folders.js";
 import { SCRIPT_EXTENSIONS } from "../common/script-path.js";
-import { EVAL_MODULE_PREFIX, SCRIPT_MODULE_PREFIX, VIRTUAL_ENTRY_ID } from "../shared/protocol.js";
+import { CONSOLE_MODULE_PREFIX, EVAL_MODULE_PREFIX, SCRIPT_MODULE_PREFIX, VIRTUAL_ENTRY_ID } from "../shared/protocol.js";
 import { createRouteMiddleware } from "./route-middleware.js";
 import { createRunModules, RUN_INSTANCE_RE } from "./run-modules.js";
 import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
@@ -146,7 +146,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     resolveId: {
       filter: {
         id: new RegExp(
-          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${escapeRegExp(SCRIPT_MODULE_PREFIX)}|${escapeRegExp(EVAL_MODULE_PREFIX)})`,
+          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${[SCRIPT_MODULE_PREFIX, EVAL_MODULE_PREFIX, CONSOLE_MODULE_PREFIX].map(escapeRegExp).join("|")})`,
         ),
       },
       async handler(source, importer) {
@@ -158,9 +158,14 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           return RESOLVED_ENTRY_ID;
         }
         if (!config) return null;
-        return source.startsWith(SCRIPT_MODULE_PREFIX)
-          ? runModules.resolveScript(config.root, source.slice(SCRIPT_MODULE_PREFIX.length))
-          : runModules.resolveSnippet(config.root, source.slice(EVAL_MODULE_PREFIX.length));
+        if (source.startsWith(SCRIPT_MODULE_PREFIX)) {
+          return runModules.resolveScript(config.root, source.slice(SCRIPT_MODULE_PREFIX.length));
+        }
+        if (source.startsWith(CONSOLE_MODULE_PREFIX)) {
+          const parse = (code: string) => this.parse(code) as unknown as { body: unknown[] };
+          return runModules.resolveConsoleEntry(config.root, source.slice(CONSOLE_MODULE_PREFIX.length), parse);
+        }
+        return runModules.resolveSnippet(config.root, source.slice(EVAL_MODULE_PREFIX.length));
       },
     },
     transform: {

@@ -1,8 +1,9 @@
 import MagicString from "magic-string";
 import type { EnvironmentModuleGraph } from "vite";
 import { resolveScriptPath } from "../common/script-path.js";
-import { CONSOLE_REGISTRY_KEY, RUN_ID_RE, RUN_QUERY, SCRIPT_REFUSED_MARKER } from "../shared/protocol.js";
-import { createEvalModule, evalModulePath } from "./eval-module.js";
+import { CONSOLE_REGISTRY_KEY, RUN_ID_RE, RUN_QUERY, SCRIPT_REFUSED_MARKER, SESSION_RE } from "../shared/protocol.js";
+import { createConsoleModule, SESSION_NAMES } from "./console-module.js";
+import { consoleModulePath, createEvalModule, evalModulePath } from "./eval-module.js";
 
 /** One run's instance of a script module: `<canonical path>?worker-run=<runId>`. */
 export const RUN_INSTANCE_RE = new RegExp(`\\?${RUN_QUERY}=([\\w-]+)$`);
@@ -17,6 +18,11 @@ export interface RunModules {
   resolveScript(root: string, rest: string): string;
   /** Stands `<runId>/<encoded code>` in the project's scripts folder; the module id of that snippet. */
   resolveSnippet(root: string, rest: string): string;
+  /**
+   * The same for `<runId>/<session>/<encoded code>`, an entry of a console session, rewritten
+   * with what the session declared so far (`parse`: the dev server's JavaScript parser).
+   */
+  resolveConsoleEntry(root: string, rest: string, parse: Parameters<typeof createConsoleModule>[2]): string;
   /** The code of a snippet module, or undefined for any other id. */
   load(id: string): string | undefined;
   /** Prepends the run's console to its instance of the script module. */
@@ -30,6 +36,8 @@ export function createRunModules(): RunModules {
   const ids = new Map<string, string>();
   /** The code of the snippet modules of runs in progress, by module id. */
   const snippets = new Map<string, string>();
+  /** The names each console session has declared, by session id. */
+  const sessions = new Map<string, string[]>();
   const remember = (runId: string, id: string): string => {
     ids.set(runId, id);
     return id;
@@ -47,6 +55,20 @@ export function createRunModules(): RunModules {
       snippets.set(id, createEvalModule(text));
       return remember(runId, id);
     },
+    resolveConsoleEntry(root, rest, parse) {
+      const { runId, text } = splitRunId(rest);
+      const slash = text.indexOf("/");
+      const session = text.slice(0, slash);
+      if (slash === -1 || !SESSION_RE.test(session)) throw new Error(SCRIPT_REFUSED_MARKER + "Not a console session.");
+      const entry = text.slice(slash + 1);
+      const names = sessions.get(session) ?? SESSION_NAMES;
+      const rewritten = createConsoleModule(entry, names, parse);
+      if (rewritten) sessions.set(session, [...new Set([...names, ...rewritten.declared])]);
+      // An entry that does not parse is served as a snippet: Vite reports its syntax error.
+      const id = `${consoleModulePath(root)}?${RUN_QUERY}=${runId}`;
+      snippets.set(id, rewritten?.code ?? createEvalModule(entry));
+      return remember(runId, id);
+    },
     load: (id) => snippets.get(id),
     transform(code, id) {
       const runId = RUN_INSTANCE_RE.exec(id)?.[1];
@@ -62,7 +84,7 @@ export function createRunModules(): RunModules {
   };
 }
 
-/** `<runId>/<encodeURIComponent(text)>`; a malformed runId or escape gives an empty text, which is refused. */
+/** `<runId>/<encodeURIComponent(text)>` (a console entry: `<runId>/<session>/<encoded>`, the session left in the text); a malformed runId or escape gives an empty text, which is refused. */
 function splitRunId(rest: string): { runId: string; text: string } {
   const slash = rest.indexOf("/");
   const runId = rest.slice(0, slash);

@@ -1,4 +1,6 @@
+import type { ConsoleResult } from "../shared/described-value.js";
 import {
+  CONSOLE_MODULE_PREFIX,
   errorMessage,
   EVAL_MODULE_PREFIX,
   SCRIPT_MODULE_PREFIX,
@@ -8,6 +10,7 @@ import {
   type RunResponse,
 } from "../shared/protocol.js";
 import { openRunConsole } from "./console-capture.js";
+import { describeValue } from "./describe-value.js";
 import type { ObjectScope } from "./dispatcher.js";
 import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
@@ -20,6 +23,15 @@ import { findUnserializable, serializeError } from "./serialize.js";
  * reused.
  */
 const runsInProgress = new Map<string, RunStopper>();
+
+/**
+ * The scopes of the console sessions of this isolate, by session id: what their entries
+ * declared, `_` and `_error`. On the global object, so they outlive a reload of the worker's
+ * modules (an edit of an app module between two entries); they live as long as the isolate.
+ */
+const consoleScopes: Map<string, Record<string, unknown>> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("vite-plugin-worker-run.console-scopes")
+] ??= new Map()) as Map<string, Record<string, unknown>>;
 
 /** Aborts the signal of a run in progress; false when there is no such run. */
 export function cancelRun(runId: string): boolean {
@@ -62,6 +74,7 @@ async function executeScript(
   try {
     const context: ScriptContextValue = { env, args: body.args, ctx, signal: stopper.signal };
     if (scope) Object.assign(context, { instance: scope.instance, state: scope.state });
+    if (body.session !== undefined) context.scope = consoleScopeOf(body.session);
     const outcome = await Promise.race([callScript(body, runId, context, log), stopper.stopped]).catch(
       (error: unknown) => {
         if (error instanceof RunStopped) return undefined;
@@ -94,6 +107,17 @@ interface ScriptContextValue {
   /** Under `--do`: the live object and its state. */
   instance?: object;
   state?: DurableObjectState;
+  /** A console entry's session scope. */
+  scope?: Record<string, unknown>;
+}
+
+function consoleScopeOf(session: string): Record<string, unknown> {
+  let scope = consoleScopes.get(session);
+  if (!scope) {
+    scope = {};
+    consoleScopes.set(session, scope);
+  }
+  return scope;
 }
 
 async function callScript(
@@ -121,7 +145,18 @@ async function callScript(
   try {
     result = await main(context);
   } catch (error) {
+    if (context.scope) context.scope._error = error;
     return failure("run", serializeError(error));
+  }
+  if (context.scope) {
+    // A console shows any value, as Node's REPL does; `_` keeps it for the next entry.
+    context.scope._ = result;
+    const answer: ConsoleResult = {
+      value: describeValue(result),
+      names: Object.keys(context.scope),
+      bindings: typeof context.env === "object" && context.env !== null ? Object.keys(context.env) : [],
+    };
+    return { ok: true, result: answer };
   }
   const problem = findUnserializable(result);
   if (problem) {
@@ -140,9 +175,11 @@ async function importScript(body: RunRequest, runId: string): Promise<Loaded> {
     // Goes through Vite's module runner: the plugin canonicalises and checks the path (or
     // stands the snippet in the scripts folder), then the user's own pipeline compiles it.
     const id =
-      body.script === undefined
-        ? `/@id/${EVAL_MODULE_PREFIX}${runId}/${encodeURIComponent(body.eval)}`
-        : `/@id/${SCRIPT_MODULE_PREFIX}${runId}/${encodeURIComponent(body.script)}`;
+      body.script !== undefined
+        ? `/@id/${SCRIPT_MODULE_PREFIX}${runId}/${encodeURIComponent(body.script)}`
+        : body.session !== undefined
+          ? `/@id/${CONSOLE_MODULE_PREFIX}${runId}/${body.session}/${encodeURIComponent(body.eval)}`
+          : `/@id/${EVAL_MODULE_PREFIX}${runId}/${encodeURIComponent(body.eval)}`;
     const module = (await import(/* @vite-ignore */ id)) as Record<
       string,
       unknown

@@ -1,4 +1,4 @@
-import type { ObjectTarget, RouteRequest } from "../shared/protocol.js";
+import { SESSION_RE, type ObjectTarget, type RouteRequest } from "../shared/protocol.js";
 
 /** Checks the shape of a request body; throws a TypeError that says what is wrong. */
 export function parseBody(input: unknown): RouteRequest {
@@ -13,7 +13,7 @@ export function parseBody(input: unknown): RouteRequest {
       ? { cancel: input.cancel }
       : { cancel: input.cancel, durableObject: parseObjectTarget(input.durableObject) };
   }
-  const { script, eval: code, args, timeoutMs, stream, durableObject } = input;
+  const { script, eval: code, args, timeoutMs, stream, durableObject, session } = input;
   if ((script === undefined) === (code === undefined)) throw new TypeError('Give exactly one of "script" and "eval".');
   if (script !== undefined && (typeof script !== "string" || script === "")) {
     throw new TypeError('"script" must be a non-empty string.');
@@ -26,11 +26,15 @@ export function parseBody(input: unknown): RouteRequest {
     throw new TypeError('"timeoutMs" must be a non-negative number.');
   }
   if (stream !== undefined && typeof stream !== "boolean") throw new TypeError('"stream" must be a boolean.');
+  if (session !== undefined && !(typeof session === "string" && SESSION_RE.test(session) && typeof code === "string")) {
+    throw new TypeError('"session" must be a session id, with "eval".');
+  }
   const options = {
     args,
     timeoutMs,
     stream,
     ...(durableObject === undefined ? {} : { durableObject: parseObjectTarget(durableObject) }),
+    ...(session === undefined ? {} : { session: session as string }),
   };
   return typeof code === "string" ? { eval: code, ...options } : { script: script as string, ...options };
 }

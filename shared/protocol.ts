@@ -65,6 +65,16 @@ export const SCRIPT_MODULE_PREFIX = `${VIRTUAL_PREFIX}script/`;
 export const EVAL_MODULE_PREFIX = `${VIRTUAL_PREFIX}eval/`;
 
 /**
+ * `/@id/${CONSOLE_MODULE_PREFIX}<run nonce>/<session>/<encodeURIComponent(code)>`: an entry of
+ * `--console`, which the plugin serves like a snippet, rewritten so that what the session's
+ * earlier entries declared is in scope (see plugin/console-module.ts).
+ */
+export const CONSOLE_MODULE_PREFIX = `${VIRTUAL_PREFIX}console/`;
+
+/** What a console session id looks like. */
+export const SESSION_RE = /^[\w-]{1,64}$/;
+
+/**
  * Starts the message of the error the plugin throws when it refuses a script path. A
  * marker in the message, because errors reach the dispatcher over the Cloudflare runner's
  * RPC, which keeps an error's message and nothing else of it.
@@ -127,6 +137,11 @@ export interface RunOptions {
   stream?: boolean;
   /** Run inside this Durable Object instance rather than in the worker's top level. */
   durableObject?: ObjectTarget;
+  /**
+   * An entry of the console session of this id (with `eval`): its declarations persist in the
+   * session's scope, and its result is any value, described as a `ConsoleResult`.
+   */
+  session?: string;
 }
 
 /** One line of a streamed answer: a console call of the script, or the run's end. */

@@ -57,6 +57,8 @@ export interface ServedSamples {
   appControl: number[];
   attachedProcess: number[];
   inProcess: number[];
+  /** A console entry's round trip, attached: write to printed result. */
+  consoleEntry: number[];
 }
 
 export interface Machine {
@@ -139,6 +141,13 @@ export function buildTargets(projects: ProjectSpec[], coldKinds: ColdKind[]): Ta
     { key: "attachedProcessMs", label: "attached worker-run process, median", limit: 150, inclusive: false, unit: "ms" },
     { key: "inProcessMs", label: "in-process runScript(), median", limit: 30, inclusive: false, unit: "ms" },
     {
+      key: "consoleOverInProcess",
+      label: "console entry / in-process runScript() (medians)",
+      limit: 1.5,
+      inclusive: true,
+      unit: "x",
+    },
+    {
       key: "appWithOverWithout",
       label: "app GET /, with / without workerRun() (medians)",
       limit: 1.02,
@@ -202,6 +211,7 @@ function measurementTable({ projects, coldKinds, servedProject, summaries }: Res
       ...coldRows,
       measurementRow(`${servedProject}: attached: worker-run process, wall`, s.attachedProcess, ms, true),
       measurementRow(`${servedProject}: attached: runScript() in-process`, s.inProcess, ms, true),
+      measurementRow(`${servedProject}: attached: console entry round trip`, s.consoleEntry, ms, true),
       measurementRow(`${servedProject}: app GET / without workerRun()`, s.appWithout, ms, true),
       measurementRow(`${servedProject}: app GET / with workerRun()`, s.appWith, ms, true),
       measurementRow(`${servedProject}: app GET / without, second server (noise)`, s.appControl, ms, true),

@@ -18,6 +18,8 @@ export interface CliOptions {
    * starts a foreground job, so that a test can signal the whole group (`kill(-pid)`).
    */
   processGroup?: boolean;
+  /** Written to the launcher's stdin, which is then closed; without it, stdin is ignored. */
+  input?: string;
 }
 
 /** A launcher process that is still running, with its output so far. */
@@ -38,12 +40,14 @@ export interface CapturedProcess extends RunningCli {
 }
 
 /**
- * Starts `command …args` with stdin ignored and stdout/stderr captured (UTF-8). `exited`
+ * Starts `command …args` with stdin ignored (or given `input`, then closed) and stdout/stderr captured (UTF-8). `exited`
  * resolves on "close" (the output all read) and rejects if the process could not start; a
  * caller that waits for the process its own way may leave it unobserved.
  */
-export function spawnCaptured(command: string, args: string[], options: SpawnOptions): CapturedProcess {
-  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+export function spawnCaptured(command: string, args: string[], options: SpawnOptions & { input?: string }): CapturedProcess {
+  const { input, ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = "";
   let stderr = "";
   let all = "";
@@ -74,6 +78,7 @@ export function spawnCli(args: string[], options: CliOptions): RunningCli {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
     detached: options.processGroup ?? false,
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
   return {
     child,
