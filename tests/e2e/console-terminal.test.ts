@@ -80,7 +80,7 @@ describe("--console on a terminal", () => {
 
     const terminal = open();
     await terminal.waitFor("worker> ");
-    // Up twice: the last entry typed before the edit-check, then the one before it.
+    // Up: the last entry of the previous session, from the history file.
     terminal.type("\x1b[A");
     await terminal.waitFor("(await import('@/db')).edited");
     terminal.type("\r");
