@@ -44,6 +44,11 @@ export interface ListedScript {
   path: string;
   /** The first line of the script's leading doc comment, if it has one. */
   description: string | undefined;
+  /**
+   * The worker it runs in: null, the entry worker (a script chooses no worker of its own;
+   * `--worker` picks another at run time).
+   */
+  worker: string | null;
 }
 
 /** The scripts of the project's script folders, with their first doc-comment line. */
@@ -56,7 +61,7 @@ export function listScripts(root: string): ListedScript[] {
       if (seen.has(name)) continue; // A bare name runs the first one found.
       seen.add(name);
       const relative = `${folder}/${file}`;
-      listed.push({ name, path: relative, description: firstDocLine(path.join(root, relative)) });
+      listed.push({ name, path: relative, description: firstDocLine(path.join(root, relative)), worker: null });
     }
   }
   return listed;

@@ -21,7 +21,7 @@ const DEFAULT_CONFIG_FILES = [
 ];
 
 /** How long a running server has to confirm it knows the token. */
-const CONFIRM_TIMEOUT_MS = 3_000;
+const CONFIRM_TIMEOUT_MS = 5_000;
 
 /**
  * Finds a `vite dev` of the same project (same root and config file, as {@link resolveConfigFile}
@@ -42,7 +42,10 @@ export async function findRunningServer(
     const answer = await postToRoute({ url: record.url, token: record.token, body, signal: confirmation });
     if (answer.ok) return { url: record.url, token: record.token, pid: record.pid };
   } catch {
-    // Not answering, or not as our dispatcher: stale.
+    // A live server that is slow to answer (a busy machine) keeps its record: this launcher
+    // starts its own server, and the next one looks again. Refused, or not answering as our
+    // dispatcher: stale.
+    if (confirmation.aborted) return undefined;
   }
   removeRecord(recordPath(root, config), record.token);
   return undefined;

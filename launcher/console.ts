@@ -70,6 +70,8 @@ function openSession(
   const colors = terminal && (options.output.hasColors?.() ?? false);
   const completions = { names: [] as string[], bindings: [] as string[] };
   let failures = 0;
+  /** A usage failure (an unknown --worker, a --do target that is not there) ends the session: exit 2. */
+  let usageFailure = false;
   let current: { runId: string; cancel: () => void } | undefined;
   let started = false;
 
@@ -114,15 +116,16 @@ function openSession(
       return;
     }
     failures++;
+    if (response.kind === "usage") usageFailure = true;
     const outcome: RunOutcome = { ...response, exitCode: 1 };
     options.errors.write(`${formatFailure(outcome as Exclude<RunOutcome, { ok: true }>)}\n`);
   };
 
   // On a terminal, learn the binding names before the first prompt, so that Tab completes env.
   const ready = terminal ? evaluate("undefined", true) : Promise.resolve();
-  return ready.then(() => new Promise<number>((resolve) => {
+  return ready.then(() => usageFailure ? 2 : new Promise<number>((resolve) => {
     let queue = Promise.resolve();
-    const server_ = repl.start({
+    const replServer = repl.start({
       prompt: terminal ? (options.worker ? `${options.worker}> ` : "worker> ") : "",
       input: options.input,
       output: options.output,
@@ -142,7 +145,11 @@ function openSession(
           callback(null, undefined);
           return;
         }
-        queue = queue.then(() => evaluate(code));
+        queue = queue.then(async () => {
+          if (usageFailure) return; // The session is over; what is still queued is not run.
+          await evaluate(code);
+          if (usageFailure) replServer.close();
+        });
         // On a terminal the prompt comes back once the entry is done; from a pipe the next
         // entry is read at once and waits its turn in the queue.
         if (terminal) void queue.then(() => callback(null, undefined));
@@ -150,8 +157,8 @@ function openSession(
       },
     });
     // From a pipe there is no one to prompt, and no "| " before each continued line.
-    if (!terminal) server_.displayPrompt = () => {};
-    server_.defineCommand("help", {
+    if (!terminal) replServer.displayPrompt = () => {};
+    replServer.defineCommand("help", {
       help: "Show the console's commands",
       action() {
         this.output.write(`${HELP_INTRO}\n`);
@@ -160,27 +167,27 @@ function openSession(
       },
     });
     // Ctrl-C while an entry runs aborts that entry (its signal); the session stays.
-    const replSigint = server_.listeners("SIGINT") as ((...args: unknown[]) => void)[];
-    server_.removeAllListeners("SIGINT");
-    server_.on("SIGINT", (...args: unknown[]) => {
+    const replSigint = replServer.listeners("SIGINT") as ((...args: unknown[]) => void)[];
+    replServer.removeAllListeners("SIGINT");
+    replServer.on("SIGINT", (...args: unknown[]) => {
       if (current) {
         current.cancel();
         return;
       }
-      for (const listener of replSigint) listener.apply(server_, args);
+      for (const listener of replSigint) listener.apply(replServer, args);
     });
     if (terminal) {
       const history = consoleHistoryFile(root, configFile);
       try {
         mkdirSync(path.dirname(history), { recursive: true, mode: 0o700 });
         chmodSync(path.dirname(history), 0o700);
-        server_.setupHistory(history, () => {});
+        replServer.setupHistory(history, () => {});
       } catch {
         // No history then; the console works all the same.
       }
     }
-    server_.on("exit", () => {
-      void queue.then(() => resolve(failures > 0 && !terminal ? 1 : 0));
+    replServer.on("exit", () => {
+      void queue.then(() => resolve(usageFailure ? 2 : failures > 0 && !terminal ? 1 : 0));
     });
   }));
 }

@@ -3,6 +3,7 @@ import { RUNTIME_DIR } from "../plugin/runtime-files.js";
 import { SCRIPT_FOLDERS, type ListedScript } from "../common/script-folders.js";
 import type { SerializedError } from "../shared/protocol.js";
 import type { RunOutcome } from "./run-script.js";
+import { formatLocationLine } from "./error-location.js";
 import { stripControlCharacters } from "./script-output.js";
 
 // The launcher's status lines go to stderr, so its colour support decides.
@@ -70,7 +71,9 @@ const FAILURE_VERBS: Record<Exclude<RunOutcome, { ok: true }>["kind"], string> =
 /** What went wrong, for stderr: a usage problem as its sentence, an error with its stack and causes. */
 export function formatFailure(outcome: Exclude<RunOutcome, { ok: true }>): string {
   if (outcome.kind === "usage" || outcome.kind === "interrupted") return stripControlCharacters(outcome.error.message);
-  return formatError(outcome.error);
+  // Last, on a line of its own: `file:LINE:COL: Name: message`, for editors' problem matchers.
+  const location = formatLocationLine(outcome.error);
+  return location ? `${formatError(outcome.error)}\n${stripControlCharacters(location)}` : formatError(outcome.error);
 }
 
 /** An error with its stack and causes, control characters removed. */

@@ -13,6 +13,7 @@ import {
 import { findRunningServer, resolveConfigFile, type RunningServer } from "./attach.js";
 import type { StartedServer } from "./dev-server.js";
 import { installedVersion, ownVersion } from "./installed-packages.js";
+import { withLocation } from "./error-location.js";
 import { parseObjectTarget } from "./object-target.js";
 import { postToRoute, UnmarkedAnswer } from "./route-client.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
@@ -141,11 +142,14 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   const mode = options.mode ?? "development";
   const configFile = resolveConfigFile(root, options.config === undefined ? undefined : path.resolve(cwd, options.config));
 
-  return withDevServer(
+  const outcome = await withDevServer(
     { root, configFile, mode, options },
     ({ server, runContext }) => runOnServer(server, target, options, runContext),
     explainedByServerLog,
   );
+  // Where in the user's code a failure happened, for editors (see formatLocationLine).
+  if (outcome.ok || (outcome.kind !== "load" && outcome.kind !== "run")) return outcome;
+  return { ...outcome, error: withLocation(outcome.error, root, cwd) };
 }
 
 /** How runs are posted to a leased server (see {@link withDevServer}). */

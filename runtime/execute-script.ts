@@ -11,6 +11,7 @@ import {
 } from "../shared/protocol.js";
 import { openRunConsole } from "./console-capture.js";
 import { describeValue } from "./describe-value.js";
+import { OBJECT_SCRIPT_MARK } from "./script.js";
 import type { ObjectScope } from "./dispatcher.js";
 import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
@@ -139,6 +140,12 @@ async function callScript(
     return failure("usage", {
       name: "TypeError",
       message: `The default export of ${body.script === undefined ? "the snippet" : `"${body.script}"`} is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
+    });
+  }
+  if ((main as { [OBJECT_SCRIPT_MARK]?: unknown })[OBJECT_SCRIPT_MARK] === true && context.instance === undefined) {
+    return failure("usage", {
+      name: "UsageError",
+      message: `${body.script === undefined ? "The snippet" : `"${body.script}"`} runs inside a Durable Object (defineObjectScript): name the instance with --do <binding>:<name>, e.g. --do COUNTER:user-1.`,
     });
   }
   let result: unknown;

@@ -51,5 +51,9 @@ export type ObjectScript<Env = Record<string, unknown>, Instance = unknown, Resu
 export function defineObjectScript<Env = Record<string, unknown>, Instance = unknown, Result = unknown>(
   script: ObjectScript<Env, Instance, Result>,
 ): ObjectScript<Env, Instance, Result> {
-  return script;
+  // Marked, so that a run without --do says what is missing rather than failing on `state`.
+  return Object.defineProperty(script, OBJECT_SCRIPT_MARK, { value: true });
 }
+
+/** `Symbol.for` key of the mark {@link defineObjectScript} leaves on a script. */
+export const OBJECT_SCRIPT_MARK = Symbol.for("vite-plugin-worker-run.object-script");

@@ -180,6 +180,13 @@ export interface SerializedError {
   message: string;
   stack?: string;
   cause?: SerializedError;
+  /**
+   * Where in the user's code it happened (the launcher adds these): the file relative to the
+   * current directory, and the 1-based line and column. Editors' problem matchers read them.
+   */
+  file?: string;
+  line?: number;
+  column?: number;
 }
 
 /**

@@ -273,7 +273,11 @@ describe("with `vite dev` running, the launcher runs the script in it", () => {
     const source = await readFile(module, "utf8");
     await writeFile(module, source.replace("lib-original", "lib-edited"));
     // App modules are shared with the app and refreshed by Vite's file watcher, which sees
-    // the edit asynchronously: poll, bounded.
+    // the edit asynchronously: poll, bounded. Not at once, and not too often: a run that
+    // lands while the worker's module runner is re-importing after the reload can be handed
+    // the module half-evaluated (Vite's runner takes the overlap for a circular import), and
+    // that is not what this test is about (see the issue note on it).
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     let last: CliResult | undefined;
     await vi.waitFor(
       async () => {
@@ -282,7 +286,7 @@ describe("with `vite dev` running, the launcher runs the script in it", () => {
         expect(last.stderr, describeRun(last)).toContain(`${ATTACHED} ${dev.url} (pid ${dev.pid}).`);
         expect(JSON.parse(last.stdout), describeRun(last)).toEqual({ value: "lib-edited" });
       },
-      { timeout: 20_000, interval: 250 },
+      { timeout: 20_000, interval: 1_000 },
     );
   });
 });

@@ -85,10 +85,11 @@ describe("--list", () => {
         name: "aliased",
         path: "src/scripts/aliased.ts",
         description: "Returns an app value it imports through the tsconfig alias `@/*`.",
+        worker: null,
       },
-      { name: "seed", path: "src/scripts/seed.ts", description: "Pretends to seed: returns its args." },
-      { name: "report", path: "scripts/report.mjs", description: "Reports the greeting var." },
-      { name: "undocumented", path: "scripts/undocumented.ts" },
+      { name: "seed", path: "src/scripts/seed.ts", description: "Pretends to seed: returns its args.", worker: null },
+      { name: "report", path: "scripts/report.mjs", description: "Reports the greeting var.", worker: null },
+      { name: "undocumented", path: "scripts/undocumented.ts", worker: null },
     ]);
   });
 });

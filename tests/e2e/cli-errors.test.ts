@@ -389,6 +389,10 @@ describe("in one running `vite dev` of the project, which the launcher attaches 
           message: "the fixture threw on purpose",
           stack: expect.stringMatching(/src\/scripts\/throws\.ts:7:\d+/),
           cause: expect.objectContaining({ name: "Error", message: "the fixture's cause" }),
+          // Where it happened, for editors (relative to the current directory).
+          file: "src/scripts/throws.ts",
+          line: 7,
+          column: 9,
         },
       });
     });

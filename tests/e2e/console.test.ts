@@ -125,6 +125,17 @@ describe("--console attached to a running vite dev, in another worker and inside
     expect(result.stderr).toContain("Running in the dev server at");
   });
 
+  test("a target that is not there ends the session at the first entry: exit 2 and the message", async () => {
+    const unknown = await runCli(["--console", "--worker", "billing"], { cwd: project.dir, input: entries("1", "2") });
+    expectExit(unknown, 2);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toContain('No worker named "billing" in this dev server. Its workers: gateway (the entry worker), auth, store.');
+    expect(unknown.stderr.match(/No worker named/g)).toHaveLength(1);
+    const noBinding = await runCli(["--console", "--do", "NOPE:x"], { cwd: project.dir, input: entries("1") });
+    expectExit(noBinding, 2);
+    expect(noBinding.stderr).toContain('No binding NOPE in the env of the worker "gateway".');
+  });
+
   test("--do: instance and state in scope, declarations persist inside the object", async () => {
     await dev.get("/counter/hit?name=console");
     const result = await runCli(["--console", "--do", "COUNTER:console"], {

@@ -226,6 +226,12 @@ describe("--worker and --do in a running vite dev", () => {
       '--do: "my-do" is not a binding name (the name of a Durable Object namespace in env, e.g. COUNTER).',
     );
     await expectUsageError(project.dir, ["--worker", "", "whoami"], "--worker takes a name, not an empty string.");
+    // A script made for --do (defineObjectScript), run without it.
+    await expectUsageError(
+      project.dir,
+      ["set-hits", "1"],
+      `"${path.join(project.dir, "src/scripts/set-hits.ts")}" runs inside a Durable Object (defineObjectScript): name the instance with --do <binding>:<name>, e.g. --do COUNTER:user-1.`,
+    );
   });
 
   test("a worker-run request to an object from the app's own code, or from another worker, is refused and runs nothing", async () => {

@@ -442,7 +442,11 @@ async function fakeServer(
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // One that never answered must not hold the close.
+      }),
   };
 }
 
@@ -492,6 +496,15 @@ describe("findRunningServer: a record that passes the checks is confirmed with a
     expect(server.requests).toHaveLength(1);
     expect(existsSync(file()), "Expected the record to be removed").toBe(false);
   });
+
+  test("a live server too slow to answer (a busy machine): not used this time, but its record kept", async () => {
+    const server = await fakeServer(() => {}); // Takes the request, never answers.
+    servers.push(server);
+    plant(recordOf({ url: server.url }));
+    expect(await findRunningServer(ROOT, CONFIG, MODE)).toBeUndefined();
+    expect(server.requests).toHaveLength(1);
+    expect(existsSync(file()), "Expected the record to stay for the next launcher").toBe(true);
+  }, 15_000);
 
   test("something else listens on the record's port (no dispatcher's marker): ignored, and removed", async () => {
     const server = await fakeServer((_request, response) => {
