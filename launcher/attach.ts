@@ -51,15 +51,6 @@ export async function findRunningServer(
   return undefined;
 }
 
-/**
- * The worker names of this project's running `vite dev` (entry first), as its record says;
- * null when none is running (a record is read, not confirmed: this only lists names).
- */
-export function runningWorkers(root: string, config: string | undefined, mode: string | undefined): string[] | null {
-  const configFile = resolveConfigFile(root, config === undefined ? undefined : path.resolve(config));
-  return readRecord(root, configFile, mode ?? "development")?.workers ?? null;
-}
-
 /** The config file a dev server of this project uses: the one given, or the one Vite would find. */
 export function resolveConfigFile(root: string, configFile: string | undefined): string | undefined {
   return configFile ?? DEFAULT_CONFIG_FILES.map((name) => path.join(root, name)).find((file) => existsSync(file));

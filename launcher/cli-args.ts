@@ -6,6 +6,7 @@ export type CliCommand =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "list"; root: string | undefined; config: string | undefined; mode: string | undefined; json: boolean }
+  | { kind: "init"; root: string | undefined; config: string | undefined }
   | {
       kind: "console";
       root: string | undefined;
@@ -45,6 +46,7 @@ const OPTIONS = {
   "no-attach": { type: "boolean" },
   list: { type: "boolean" },
   console: { type: "boolean" },
+  init: { type: "boolean" },
   eval: { type: "string", short: "e" },
   timeout: { type: "string" },
   worker: { type: "string" },
@@ -69,6 +71,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   if (values.list) return { kind: "list", root: values.root, config: values.config, mode: values.mode, json: values.json ?? false };
+  if (values.init) {
+    if (scriptIndex !== -1) throw new UsageError("--init takes no script: it sets the project up (run it in the project's folder).");
+    return { kind: "init", root: values.root, config: values.config };
+  }
   if (values.console) {
     if (scriptIndex !== -1 || values.eval !== undefined) {
       throw new UsageError("--console takes no script and no -e: its entries are what you type (or pipe in).");

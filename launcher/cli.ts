@@ -16,7 +16,6 @@ import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
 import { runScript, type RunOutcome } from "./run-script.js";
 import { listScripts } from "../common/script-folders.js";
-import { runningWorkers } from "./attach.js";
 import { directStream, flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
 import { UsageError } from "./usage-error.js";
 
@@ -46,6 +45,8 @@ Options (before the script; everything after the script is passed to it as args)
                        (env, ctx, signal in scope; top-level await; declarations and
                        imports persist; .help for its commands). Piped stdin: each
                        entry in turn, exit 1 if any failed
+  --init               set this Cloudflare Vite app up: workerRun() in the Vite config, a
+                       first script in src/scripts/, the editor tasks in .vscode/tasks.json
   --list               list the scripts in src/scripts/ and scripts/ with their first doc
                        line, and the workers of this project's running vite dev
   --json               print exactly one JSON document on stdout; logs go to stderr
@@ -76,11 +77,23 @@ async function main(argv: string[]): Promise<number> {
   if (command.kind === "list") {
     const root = path.resolve(command.root ?? ".");
     const scripts = listScripts(root);
-    // --json stays the array of scripts that editors read; the workers show in the text form.
-    PROCESS_OUTPUT.stdout(
-      command.json ? JSON.stringify(scripts) : formatScriptList(scripts, runningWorkers(root, command.config, command.mode)),
-    );
+    // --json stays the array of scripts that editors read (and fast); the workers show in the text form.
+    if (command.json) {
+      PROCESS_OUTPUT.stdout(JSON.stringify(scripts));
+      return 0;
+    }
+    const { listWorkers } = await import("./list-workers.js");
+    PROCESS_OUTPUT.stdout(formatScriptList(scripts, await listWorkers(root, command.config, command.mode)));
     return 0;
+  }
+  if (command.kind === "init") {
+    const { runInit } = await import("./init.js");
+    return runInit({
+      root: command.root,
+      config: command.config,
+      print: (text) => PROCESS_OUTPUT.stdout(text),
+      error: (text) => PROCESS_OUTPUT.stderr(text),
+    });
   }
   if (command.kind === "console") {
     const { runConsole } = await import("./console.js");

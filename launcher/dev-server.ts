@@ -13,6 +13,8 @@ export interface StartedServer {
   entryWrapped(): boolean;
   /** See {@link WorkerRunApi.runsInFlight}. */
   runsInFlight(): string[];
+  /** See {@link WorkerRunApi.workerNames}. */
+  workerNames(): string[];
   close(): Promise<void>;
 }
 
@@ -66,7 +68,14 @@ export async function startDevServer(options: StartServerOptions): Promise<Start
     await withoutNewSignalListeners(() => server.listen());
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error("Expected the dev server to report a local URL after listen().");
-    return { url, token: api.getToken(), entryWrapped: () => api.entryWrapped(), runsInFlight: () => api.runsInFlight(), close: () => server.close() };
+    return {
+      url,
+      token: api.getToken(),
+      entryWrapped: () => api.entryWrapped(),
+      runsInFlight: () => api.runsInFlight(),
+      workerNames: () => api.workerNames(),
+      close: () => server.close(),
+    };
   } catch (error) {
     await server.close();
     throw error;

@@ -103,7 +103,7 @@ function formatDuration(ms: number): string {
 
 /**
  * `worker-run --list`: one script a line, its bare name, then its description; then the
- * workers of the project's running `vite dev`, when one runs.
+ * project's workers, when they are known.
  */
 export function formatScriptList(scripts: readonly ListedScript[], workers: readonly string[] | null = null): string {
   const width = Math.max(0, ...scripts.map((script) => script.name.length));
@@ -115,5 +115,5 @@ export function formatScriptList(scripts: readonly ListedScript[], workers: read
           .join("\n");
   if (!workers?.length) return listed;
   const [entry, ...others] = workers;
-  return `${listed}\n\nWorkers (of the running vite dev; --worker <name>): ${entry} (entry)${others.map((name) => `, ${name}`).join("")}`;
+  return `${listed}\n\nWorkers (--worker <name>): ${entry} (entry)${others.map((name) => `, ${name}`).join("")}`;
 }

@@ -43,6 +43,8 @@ export interface WorkerRunApi {
    * server others share closes it only once no other run is left and no launcher is waiting for it.
    */
   runsInFlight(): string[];
+  /** The Wrangler names of this server's workers, the entry worker first. */
+  workerNames(): string[];
   /** Whether the route is on for this server (see {@link WorkerRunOptions.allowNetwork}). */
   readonly enabled: boolean;
   /**
@@ -82,6 +84,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     getToken: () => token,
     entryWrapped: () => userEntries.size > 0,
     runsInFlight: () => [...runsInFlight],
+    workerNames: () => workers.list().map((worker) => worker.name),
     get enabled() {
       return enabled;
     },

@@ -73,6 +73,8 @@ describe("--list", () => {
         "report        Reports the greeting var.",
         "undocumented  scripts/undocumented.ts",
         "",
+        "Workers (--worker <name>): conveniences-fixture (entry)",
+        "",
       ].join("\n"),
     );
   });

@@ -110,5 +110,5 @@ test("from a subfolder, the path is relative to the current directory", async ()
 
 test.each(["d1-seed", "durable-object-sqlite"])("examples/%s/.vscode/tasks.json has a task per script, as --list sees them", (example) => {
   const dir = path.join(EXAMPLES_DIR, example);
-  expect(readFileSync(path.join(dir, ".vscode/tasks.json"), "utf8")).toBe(tasksFile(listScripts(dir)));
+  expect(readFileSync(path.join(dir, ".vscode/tasks.json"), "utf8")).toBe(tasksFile(dir, listScripts(dir)));
 });

@@ -69,7 +69,7 @@ describe("--worker and --do in a running vite dev", () => {
   test("--list shows the running dev server's workers, entry first; --json stays the array of scripts", async () => {
     const plain = await runCli(["--list"], { cwd: project.dir });
     expectExit(plain, 0);
-    expect(plain.stdout).toContain("\n\nWorkers (of the running vite dev; --worker <name>): gateway (entry), auth, store\n");
+    expect(plain.stdout).toContain("\n\nWorkers (--worker <name>): gateway (entry), auth, store\n");
     const json = await runCli(["--list", "--json"], { cwd: project.dir });
     expectExit(json, 0);
     const listed = JSON.parse(json.stdout) as Array<{ name: string }>;
@@ -271,6 +271,13 @@ describe("--worker and --do in a dev server the launcher starts", () => {
 
   afterAll(async () => {
     await removeProject(project);
+  });
+
+  test("--list with no vite dev running learns the workers from the project's dev server, started for a moment", async () => {
+    const plain = await runCli(["--list"], { cwd: project.dir });
+    expectExit(plain, 0);
+    expect(plain.stdout).toContain("\n\nWorkers (--worker <name>): gateway (entry), auth, store\n");
+    expect(plain.stderr).toBe("");
   });
 
   test("--no-attach --worker store, and --do with -e", async () => {
