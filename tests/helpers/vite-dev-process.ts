@@ -70,7 +70,17 @@ export interface ViteDevOptions {
  * its output.
  */
 export async function startViteDev(root: string, options: ViteDevOptions = {}): Promise<ViteDevProcess> {
-  const port = await freePort();
+  // Test files run side by side: a port free a moment ago may be taken by the time vite binds it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startViteDevOnce(root, await freePort(), options);
+    } catch (error) {
+      if (attempt === 3 || !/already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startViteDevOnce(root: string, port: number, options: ViteDevOptions): Promise<ViteDevProcess> {
   const vite = spawnCaptured(
     process.execPath,
     [VITE_BIN, "dev", "--port", String(port), "--strictPort", "--host", "127.0.0.1", ...(options.args ?? [])],
@@ -100,7 +110,12 @@ export async function startViteDev(root: string, options: ViteDevOptions = {}): 
         (response) => response.status,
         () => undefined,
       );
-      if (status !== undefined && (options.readyStatus === undefined || status === options.readyStatus)) break;
+      // Answered, and by this vite (not by another server that had the port first).
+      if (status !== undefined && (options.readyStatus === undefined || status === options.readyStatus)) {
+        await sleep(50);
+        if (exit) throw new Error("vite dev exited before it answered");
+        break;
+      }
       if (Date.now() > deadline) {
         const answer = status === undefined ? "" : ` with ${options.readyStatus} (last answer: ${status})`;
         throw new Error(`vite dev did not answer on ${url}${answer} within ${timeout} ms`);
