@@ -48,7 +48,7 @@ Options (before the script; everything after the script is passed to it as args)
   --init               set this Cloudflare Vite app up: workerRun() in the Vite config, a
                        first script in src/scripts/, the editor tasks in .vscode/tasks.json
   --list               list the scripts in src/scripts/ and scripts/ with their first doc
-                       line, and the workers of this project's running vite dev
+                       line, and the project's workers (--json: the scripts only)
   --json               print exactly one JSON document on stdout; logs go to stderr
   --verbose            show the log of the dev server worker-run starts (Vite, plugins,
                        wrangler, the app's console); shown anyway when the server fails
@@ -63,6 +63,25 @@ Exit codes: 0 finished, 1 script failed, 2 usage or configuration error,
 
 /** The signals that cancel a run, each with its exit code (128 + its number). */
 const CANCELLING_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * From here on, SIGINT, SIGTERM and SIGHUP cancel what the launcher does (the run, the console,
+ * the dev server it starts) instead of killing the process under it: the returned signal aborts
+ * with the signal's name, and the exit code is set. A second one exits at once.
+ */
+function cancelOnSignals(): AbortSignal {
+  const interrupt = new AbortController();
+  const onSignal = (signal: keyof typeof CANCELLING_SIGNALS): void => {
+    // Set first: should anything else exit the process on this signal, the code is still right.
+    process.exitCode = CANCELLING_SIGNALS[signal];
+    if (interrupt.signal.aborted) process.exit(); // second Ctrl-C: stop now
+    interrupt.abort(signal);
+  };
+  for (const signal of Object.keys(CANCELLING_SIGNALS) as (keyof typeof CANCELLING_SIGNALS)[]) {
+    process.on(signal, onSignal);
+  }
+  return interrupt.signal;
+}
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCliArgs(argv);
@@ -83,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const { listWorkers } = await import("./list-workers.js");
-    PROCESS_OUTPUT.stdout(formatScriptList(scripts, await listWorkers(root, command.config, command.mode)));
+    const workers = await listWorkers(root, command.config, command.mode, cancelOnSignals());
+    PROCESS_OUTPUT.stdout(formatScriptList(scripts, workers));
     return 0;
   }
   if (command.kind === "init") {
@@ -109,19 +129,10 @@ async function main(argv: string[]): Promise<number> {
       output: directStream(process.stdout),
       errors: directStream(process.stderr),
       onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
+      signal: cancelOnSignals(),
     });
   }
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
-  const interrupt = new AbortController();
-  const onSignal = (signal: keyof typeof CANCELLING_SIGNALS): void => {
-    // Set first: should anything else exit the process on this signal, the code is still right.
-    process.exitCode = CANCELLING_SIGNALS[signal];
-    if (interrupt.signal.aborted) process.exit(); // second Ctrl-C: stop now
-    interrupt.abort(signal);
-  };
-  for (const signal of Object.keys(CANCELLING_SIGNALS) as (keyof typeof CANCELLING_SIGNALS)[]) {
-    process.on(signal, onSignal);
-  }
   const outcome = await runScript({
     script: command.script,
     eval: command.code,
@@ -134,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     verbose: command.verbose,
     ...(command.worker === undefined ? {} : { worker: command.worker }),
     ...(command.durableObject === undefined ? {} : { durableObject: command.durableObject }),
-    signal: interrupt.signal,
+    signal: cancelOnSignals(),
     output,
     onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
   });

@@ -146,7 +146,7 @@ function openSession(
           return;
         }
         queue = queue.then(async () => {
-          if (usageFailure) return; // The session is over; what is still queued is not run.
+          if (usageFailure || options.signal?.aborted) return; // The session is over; what is still queued is not run.
           await evaluate(code);
           if (usageFailure) replServer.close();
         });
@@ -176,6 +176,12 @@ function openSession(
       }
       for (const listener of replSigint) listener.apply(replServer, args);
     });
+    // A signal to the process (not Ctrl-C typed at the prompt, which is a key on a terminal):
+    // the entry running is cancelled and the session ends, so its server is closed.
+    options.signal?.addEventListener("abort", () => {
+      current?.cancel();
+      replServer.close();
+    }, { once: true });
     if (terminal) {
       const history = consoleHistoryFile(root, configFile);
       try {
@@ -187,7 +193,13 @@ function openSession(
       }
     }
     replServer.on("exit", () => {
-      void queue.then(() => resolve(usageFailure ? 2 : failures > 0 && !terminal ? 1 : 0));
+      void queue.then(() => resolve(signalExitCode(options.signal) ?? (usageFailure ? 2 : failures > 0 && !terminal ? 1 : 0)));
     });
   }));
+}
+
+/** 130, 143 or 129 when the session ended on SIGINT, SIGTERM or SIGHUP. */
+function signalExitCode(signal: AbortSignal | undefined): number | undefined {
+  if (!signal?.aborted) return undefined;
+  return ({ SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as Record<string, number>)[String(signal.reason)] ?? 130;
 }

@@ -8,14 +8,19 @@ import { withDevServer } from "./run-script.js";
  * `vite dev`'s discovery record when there is one, or else from the project's dev server
  * started (quietly, for a moment) to set them up. Empty when neither can tell.
  */
-export async function listWorkers(root: string, config: string | undefined, mode = "development"): Promise<string[]> {
+export async function listWorkers(
+  root: string,
+  config: string | undefined,
+  mode = "development",
+  signal?: AbortSignal,
+): Promise<string[]> {
   const configFile = resolveConfigFile(root, config === undefined ? undefined : path.resolve(config));
   const running = readRecord(root, configFile, mode)?.workers;
   if (running) return running;
   if (!configFile) return [];
   const quiet = { stdout: () => {}, stderr: () => {} };
   const names = await withDevServer(
-    { root, configFile, mode, options: { script: "--list", attach: false, output: quiet } },
+    { root, configFile, mode, options: { script: "--list", attach: false, output: quiet, ...(signal ? { signal } : {}) } },
     async ({ server }) => ("workerNames" in server ? server.workerNames() : []),
   );
   return Array.isArray(names) ? names : [];

@@ -4,10 +4,11 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { removeProject } from "../helpers/attach-streaming.js";
+import { removeProject, waitForOutput } from "../helpers/attach-streaming.js";
 import { expectExit } from "../helpers/cli-assertions.js";
 import { EXAMPLES_DIR, FIXTURES_DIR } from "../helpers/paths.js";
-import { describeRun, runCli } from "../helpers/run-cli.js";
+import { isAlive, watchDescendants } from "../helpers/processes.js";
+import { describeRun, runCli, spawnCli } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
 import { startViteDev, type ViteDevProcess } from "../helpers/vite-dev-process.js";
 
@@ -90,6 +91,26 @@ describe("--console from a pipe, in a dev server it starts", () => {
     const result = await runCli(["--console", "--no-attach"], { cwd: project.dir, input: entries(".load entries.js", "loaded + 1") });
     expectExit(result, 0);
     expect(result.stdout).toBe("42\n41\n");
+  });
+
+  test("SIGINT to the process group during an entry: the entry is cancelled, the session ends, exit 130, no workerd left", async () => {
+    const running = spawnCli(["--console", "--no-attach"], {
+      cwd: project.dir,
+      processGroup: true,
+      input: entries(
+        'await new Promise((resolve) => { const timer = setInterval(() => {}, 1000); console.log("waiting"); signal.addEventListener("abort", () => { clearInterval(timer); resolve("aborted") }) })',
+        '"never run"',
+      ),
+    });
+    const watcher = watchDescendants(running.pid);
+    await waitForOutput(running, "stdout", "waiting");
+    process.kill(-running.pid, "SIGINT");
+    const result = await running.exited;
+    const seen = watcher.stop();
+    expectExit(result, 130);
+    expect(result.stdout).not.toContain("never run");
+    expect(seen.map((info) => info.name)).toContain("workerd");
+    expect(seen.filter((info) => isAlive(info.pid)).map((info) => `${info.name} (${info.pid})`)).toEqual([]);
   });
 
   test("usage errors: --console with a script, with --json; a bad --do", async () => {
