@@ -35,6 +35,8 @@ export type CliCommand =
       worker: string | undefined;
       /** `--do`: the Durable Object instance, as written. */
       durableObject: string | undefined;
+      /** `--input`: the file streamed to the script as its input, as written (`-`: stdin). */
+      input: string | undefined;
     };
 
 const OPTIONS = {
@@ -51,6 +53,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   worker: { type: "string" },
   do: { type: "string" },
+  input: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 } as const;
@@ -70,6 +73,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
+  if (values.input !== undefined && (values.list || values.init || values.console)) {
+    const command = values.list ? "--list" : values.init ? "--init" : "--console";
+    throw new UsageError(`--input streams data into one script run; ${command} runs no script, so it does not take --input.`);
+  }
   if (values.list) return { kind: "list", root: values.root, config: values.config, mode: values.mode, json: values.json ?? false };
   if (values.init) {
     if (scriptIndex !== -1) throw new UsageError("--init takes no script: it sets the project up (run it in the project's folder).");
@@ -112,6 +119,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     verbose: values.verbose ?? false,
     worker: nonEmpty("--worker", values.worker),
     durableObject: values.do,
+    input: nonEmpty("--input", values.input),
   };
 }
 

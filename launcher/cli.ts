@@ -14,6 +14,7 @@ import { optionWords, parseCliArgs } from "./cli-args.js";
 import { colors } from "./report.js";
 import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
+import { openInputFile, pipedStdin } from "./run-input.js";
 import { runScript, type RunOutcome } from "./run-script.js";
 import { listScripts } from "../common/script-folders.js";
 import { directStream, flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
@@ -24,7 +25,8 @@ const HELP = `Usage: worker-run [options] <script> [script args…]
 Runs <script> inside your Cloudflare worker's dev sandbox (workerd, with your bindings and
 local state), through your own vite.config: in the \`vite dev\` of this project that is already
 running, or else in a dev server it starts and closes. The script's default export is called
-with { env, args, ctx, signal }; what it returns is printed.
+with { env, args, ctx, signal, input }; what it returns is printed. Piped stdin (or
+--input FILE) reaches the script as \`input\`, a stream.
 
 <script> is a path, or a bare name: \`worker-run seed\` runs src/scripts/seed.ts (or .mts, .js,
 .mjs, or the same under scripts/) when no file of that exact path exists.
@@ -53,6 +55,8 @@ Options (before the script; everything after the script is passed to it as args)
   --verbose            show the log of the dev server worker-run starts (Vite, plugins,
                        wrangler, the app's console); shown anyway when the server fails
                        to start or the script fails to load
+  --input <file>       stream the file to the script as its input (- for stdin; piped
+                       stdin does the same without it)
   --timeout <seconds>  abort the script after that long (exit 124)
   -h, --help           show this help
   -v, --version        show the version
@@ -133,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
+  const input =
+    command.input === undefined ? pipedStdin() : command.input === "-" ? process.stdin : await openInputFile(command.input, process.cwd());
   const outcome = await runScript({
     script: command.script,
     eval: command.code,
@@ -145,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
     verbose: command.verbose,
     ...(command.worker === undefined ? {} : { worker: command.worker }),
     ...(command.durableObject === undefined ? {} : { durableObject: command.durableObject }),
+    ...(input === undefined ? {} : { input }),
     signal: cancelOnSignals(),
     output,
     onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),

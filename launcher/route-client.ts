@@ -1,5 +1,7 @@
 import http from "node:http";
+import type { Readable } from "node:stream";
 import {
+  INPUT_CONTENT_TYPE,
   RESPONSE_MARKER_HEADER,
   ROUTE_PATH,
   STREAM_CONTENT_TYPE,
@@ -36,6 +38,11 @@ export interface PostToRouteOptions {
   onResponse?: () => void;
   /** Receives the script's console lines of a streamed answer, as they arrive. */
   onLog?: (event: Extract<RunEvent, { type: "log" }>) => void;
+  /**
+   * The run's input, sent after the run request's JSON line as the worker reads it; whatever
+   * is left when the answer is over is not sent.
+   */
+  input?: Readable | undefined;
 }
 
 /**
@@ -43,15 +50,17 @@ export interface PostToRouteOptions {
  * JSON lines ending with the run's answer. Uses `node:http` without timeouts: a script may
  * legitimately run for a long time, and a run is never retried.
  */
-export function postToRoute({ url, token, body, runId, worker, signal, onResponse, onLog }: PostToRouteOptions): Promise<RunResponse> {
+export function postToRoute({ url, token, body, runId, worker, signal, onResponse, onLog, input }: PostToRouteOptions): Promise<RunResponse> {
   const payload = JSON.stringify(body);
   const target = new URL(ROUTE_PATH, url);
-  return new Promise((resolve, reject) => {
-    const request = http.request(target, {
+  let request: http.ClientRequest | undefined;
+  const answer = new Promise<RunResponse>((resolve, reject) => {
+    request = http.request(target, {
       method: "POST",
       headers: {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(payload),
+        ...(input
+          ? { "content-type": INPUT_CONTENT_TYPE } // chunked: the input's length is not known
+          : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
         [TOKEN_HEADER]: token,
         ...(runId === undefined ? {} : { [RUN_ID_HEADER]: runId }),
         ...(worker === undefined ? {} : { [WORKER_HEADER]: worker }),
@@ -83,7 +92,18 @@ export function postToRoute({ url, token, body, runId, worker, signal, onRespons
         }
       }, reject);
     });
-    request.end(payload);
+    if (!input) {
+      request.end(payload);
+      return;
+    }
+    request.write(`${payload}\n`);
+    input.once("error", (error) => request!.destroy(error));
+    input.pipe(request);
+  });
+  if (!input) return answer;
+  return answer.finally(() => {
+    input.unpipe(request);
+    if (!request!.writableFinished) request!.destroy();
   });
 }
 

@@ -16,6 +16,7 @@ import { installedVersion, ownVersion } from "./installed-packages.js";
 import { withLocation } from "./error-location.js";
 import { parseObjectTarget } from "./object-target.js";
 import { postToRoute, UnmarkedAnswer } from "./route-client.js";
+import { toReadable, type RunInputSource } from "./run-input.js";
 import { PROCESS_OUTPUT, stripControlCharacters, type ScriptOutput } from "./script-output.js";
 import { resolveBareName } from "../common/script-folders.js";
 import { resolveScriptPath } from "../common/script-path.js";
@@ -41,6 +42,11 @@ export interface RunScriptOptions {
   eval?: string;
   /** Passed to the script as `args`. */
   args?: string[];
+  /**
+   * The script's `input`: a stream (web or Node), a string (sent as UTF-8) or bytes, streamed
+   * to the worker as the script reads it. Default: none (`input` is null).
+   */
+  input?: RunInputSource;
   /**
    * The worker that runs the script, by its Wrangler `name`: one of the workers in
    * `cloudflare({ auxiliaryWorkers })`. Default: the entry worker.
@@ -326,6 +332,7 @@ async function runOnServer(
     ...(context.onStarted ? { onResponse: context.onStarted } : {}),
     signal: connection.signal,
     onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
+    input: options.input === undefined ? undefined : toReadable(options.input),
   });
   answer.catch(() => {}); // Raced below; a rejection after a cancel is expected.
 

@@ -21,12 +21,12 @@ export function consoleModulePath(root: string): string {
 
 /**
  * The module of a snippet: an expression becomes the result, statements the body of the
- * default export (`return` gives the result). `env`, `args`, `ctx` and `signal` are in scope,
+ * default export (`return` gives the result). `env`, `args`, `ctx`, `signal` and `input` are in scope,
  * and under `--do` `instance` and `state` (undefined elsewhere).
  * The snippet's first line stays on line 1, so stack frames name its own lines.
  */
 export function createEvalModule(code: string): string {
-  const head = "export default async function evalSnippet({ env, args, ctx, signal, instance, state }: any) {";
+  const head = "export default async function evalSnippet({ env, args, ctx, signal, input, instance, state }: any) {";
   return isExpression(code) ? `${head} return (${code}\n);\n}\n` : `${head}${code}\n}\n`;
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { Connect } from "vite";
 import {
+  INPUT_CONTENT_TYPE,
   RESPONSE_MARKER_HEADER,
   ROUTE_PATH,
   RUN_ID_HEADER,
@@ -53,18 +54,27 @@ export function createRouteMiddleware(token: string, runs: RunTracker, workers: 
       res.once("close", () => runs.ended(runId));
     }
     const workerName = req.headers[WORKER_HEADER];
-    if (typeof workerName !== "string") {
+    const carriesInput = mediaType(req.headers["content-type"]) === INPUT_CONTENT_TYPE;
+    if (typeof workerName !== "string" && !carriesInput) {
       next();
       return;
     }
-    const worker = workers.byName(workerName);
-    if (!worker) {
+    const worker = typeof workerName === "string" ? workers.byName(workerName) : workers.list().find((known) => known.entry);
+    if (typeof workerName === "string" && !worker) {
       answer(res, 400, "usage", "UsageError", unknownWorkerMessage(workerName, workers));
       return;
     }
-    if (worker.entry) next();
-    else relay(req, res, worker.name, workers).catch(next);
+    // The Cloudflare plugin hands a request body to the worker as fast as it arrives, buffering
+    // what the worker has not read yet; a run's input (a pipe, a large file) goes through the
+    // relay instead, which moves it at the pace the script reads it.
+    if (worker && (carriesInput || !worker.entry)) relay(req, res, worker.name, workers).catch(next);
+    else next();
   };
+}
+
+/** The media type of a Content-Type header, lower case, without parameters. */
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
 }
 
 function unknownWorkerMessage(name: string, workers: WorkerDirectory): string {
@@ -79,10 +89,8 @@ function unknownWorkerMessage(name: string, workers: WorkerDirectory): string {
 /** Headers of one connection, not of the request: fetch sets its own. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "expect", "content-length", "te", "trailer"]);
 
-/** Sends the request on to the named worker through Miniflare and streams its answer back. */
+/** Sends the request on to the named worker through Miniflare and streams both ways. */
 async function relay(req: IncomingMessage, res: ServerResponse, name: string, workers: WorkerDirectory): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined && key !== WORKER_HEADER && !HOP_BY_HOP.has(key) && !key.startsWith(":")) {
@@ -91,13 +99,21 @@ async function relay(req: IncomingMessage, res: ServerResponse, name: string, wo
   }
   const url = new URL(req.url ?? ROUTE_PATH, `http://${req.headers.host ?? "localhost"}`);
   const aborted = new AbortController();
-  res.once("close", () => aborted.abort());
+  // Only when the launcher went away before the answer was over; once it is over, the rest of
+  // the request (a run's unread input) ends when the launcher ends it.
+  res.once("close", () => {
+    if (!res.writableFinished) aborted.abort();
+  });
   const response = await workers.dispatch(name, url, {
     method: req.method ?? "POST",
     headers,
-    body: Buffer.concat(chunks),
+    body: pulledBody(req),
+    duplex: "half",
+    // Any other mode makes fetch keep a copy of the whole body, to send it again should the
+    // worker answer with a redirect; the route never redirects.
+    redirect: "error",
     signal: aborted.signal,
-  });
+  } as RequestInit);
   res.statusCode = response.status;
   response.headers.forEach((value, key) => {
     if (!HOP_BY_HOP.has(key)) res.setHeader(key, value);
@@ -110,6 +126,29 @@ async function relay(req: IncomingMessage, res: ServerResponse, name: string, wo
   body.on("error", () => res.destroy());
   body.pipe(res);
 }
+
+/**
+ * The request's body as a stream that reads ahead at most {@link READ_AHEAD_BYTES}, so it moves
+ * at the pace the worker reads it. (Readable.toWeb counts its buffer in chunks, up to the
+ * stream's high-water mark in bytes: a gigabyte of 64 KiB chunks.)
+ */
+function pulledBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  const chunks = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      },
+      // Not `chunks.return()`: that destroys the request, and its socket with the answer's tail.
+      cancel() {},
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: READ_AHEAD_BYTES }),
+  );
+}
+
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 function answer(res: ServerResponse, status: number, kind: FailureKind, name: string, message: string): void {
   const body: RunResponse = { ok: false, kind, error: { name, message } };

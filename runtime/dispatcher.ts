@@ -1,5 +1,6 @@
 import {
   errorMessage,
+  INPUT_CONTENT_TYPE,
   RESPONSE_MARKER_HEADER,
   RUN_ID_HEADER,
   RUN_ID_RE,
@@ -9,10 +10,11 @@ import {
   type RunResponse,
 } from "../shared/protocol.js";
 import { cancelRun, completeRun } from "./execute-script.js";
-import { checkRunRequest } from "./guard.js";
+import { checkRunRequest, mediaType } from "./guard.js";
 import { forwardToObject } from "./object-forward.js";
 import { failure } from "./outcome.js";
 import { parseBody } from "./request-body.js";
+import { splitRunBody, type RunInput } from "./run-input.js";
 import { streamRun } from "./run-stream.js";
 
 /** A Durable Object instance a run runs in: what the script's context gains there. */
@@ -45,23 +47,34 @@ export async function handleRunRequest(
     return respond(refusal.status, failure("forbidden", { name: "Forbidden", message: refusal.message }));
   }
   let body: RouteRequest;
+  let input: RunInput | undefined;
   try {
-    body = parseBody(await request.json());
+    if (hasInput(request)) {
+      input = await splitRunBody(request.body);
+      body = parseBody(JSON.parse(input.head));
+      if (!("args" in body) || !body.stream) throw new TypeError("Only a run with a streamed answer (stream: true) can carry input.");
+    } else {
+      body = parseBody(await request.json());
+    }
   } catch (error) {
     return respond(400, failure("usage", { name: "BadRequest", message: errorMessage(error) }));
   }
   if ("ping" in body) return respond(200, { ok: true, result: "pong" });
   if (body.durableObject && !scope) {
-    const forwarded = await forwardToObject(request, body, body.durableObject, env, options);
+    const forwarded = await forwardToObject(request, body, body.durableObject, env, options, input);
     return forwarded instanceof Response ? forwarded : respond(forwarded.kind === "usage" ? 400 : 200, forwarded);
   }
   if ("cancel" in body) return respond(200, { ok: true, result: { cancelled: cancelRun(body.cancel) } });
   // The launcher names every run; a client that does not gets an id nobody else knows.
   const named = request.headers.get(RUN_ID_HEADER);
   const runId = named !== null && RUN_ID_RE.test(named) ? named : crypto.randomUUID();
-  if (body.stream) return streamRun(runId, body, env, ctx, scope, responseHeaders(STREAM_CONTENT_TYPE));
-  const response = await completeRun(runId, body, env, ctx, scope, undefined);
+  if (body.stream) return streamRun(runId, body, env, ctx, scope, responseHeaders(STREAM_CONTENT_TYPE), input);
+  const response = await completeRun(runId, body, env, ctx, scope, undefined, undefined);
   return respond(response.ok || response.kind !== "usage" ? 200 : 400, response);
+}
+
+function hasInput(request: Request): boolean {
+  return mediaType(request.headers.get("content-type")) === INPUT_CONTENT_TYPE;
 }
 
 /** Refused bodies up to this size are read and dropped; a larger one's connection just closes. */
@@ -74,6 +87,8 @@ const MAX_DRAINED_BYTES = 1024 * 1024;
  */
 async function drain(request: Request): Promise<void> {
   if (!request.body || request.bodyUsed) return;
+  // A run's input may be endless (a pipe); it is not read for a refusal.
+  if (hasInput(request)) return;
   if (Number(request.headers.get("content-length") ?? "0") > MAX_DRAINED_BYTES) return;
   await request.arrayBuffer().catch(() => {});
 }

@@ -11,7 +11,8 @@ import {
 } from "../shared/protocol.js";
 import { openRunConsole } from "./console-capture.js";
 import { describeValue } from "./describe-value.js";
-import { OBJECT_SCRIPT_MARK } from "./script.js";
+import { openScriptInput } from "./run-input.js";
+import { OBJECT_SCRIPT_MARK, type ScriptInput } from "./script.js";
 import type { ObjectScope } from "./dispatcher.js";
 import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
@@ -49,10 +50,11 @@ export async function completeRun(
   ctx: ExecutionContext,
   scope: ObjectScope | undefined,
   log: RunLog | undefined,
+  input?: ReadableStream<Uint8Array>,
 ): Promise<RunResponse> {
   const started = Date.now();
   try {
-    const outcome = await executeScript(runId, body, env, ctx, scope, log);
+    const outcome = await executeScript(runId, body, env, ctx, scope, log, input);
     return { ...outcome, durationMs: Date.now() - started };
   } catch (error) {
     // Still an answer the launcher can read, never the dev server's HTML error page.
@@ -67,13 +69,20 @@ async function executeScript(
   ctx: ExecutionContext,
   scope: ObjectScope | undefined,
   log: RunLog | undefined,
+  input: ReadableStream<Uint8Array> | undefined,
 ): Promise<RunResponse> {
   const stopper = createRunStopper(body.timeoutMs);
   runsInProgress.set(runId, stopper);
   // The run id also names this run's instance of the script module, and its console.
   const runConsole = log ? openRunConsole(runId, log.sink) : undefined;
   try {
-    const context: ScriptContextValue = { env, args: body.args, ctx, signal: stopper.signal };
+    const context: ScriptContextValue = {
+      env,
+      args: body.args,
+      ctx,
+      signal: stopper.signal,
+      input: input ? openScriptInput(input, stopper.signal) : null,
+    };
     if (scope) Object.assign(context, { instance: scope.instance, state: scope.state });
     if (body.session !== undefined) context.scope = consoleScopeOf(body.session);
     const outcome = await Promise.race([callScript(body, runId, context, log), stopper.stopped]).catch(
@@ -105,6 +114,7 @@ interface ScriptContextValue {
   args: string[];
   ctx: ExecutionContext;
   signal: AbortSignal;
+  input: ScriptInput | null;
   /** Under `--do`: the live object and its state. */
   instance?: object;
   state?: DurableObjectState;

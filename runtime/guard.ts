@@ -1,4 +1,4 @@
-import { TOKEN_HEADER, type GuardOptions } from "../shared/protocol.js";
+import { INPUT_CONTENT_TYPE, TOKEN_HEADER, type GuardOptions } from "../shared/protocol.js";
 
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -18,7 +18,8 @@ export async function checkRunRequest(request: Request, options: GuardOptions): 
   if (request.method !== "POST") {
     return { status: 405, message: "Only POST is accepted." };
   }
-  if (mediaType(request.headers.get("content-type")) !== "application/json") {
+  const type = mediaType(request.headers.get("content-type"));
+  if (type !== "application/json" && type !== INPUT_CONTENT_TYPE) {
     return { status: 415, message: "Only application/json is accepted." };
   }
   const url = new URL(request.url);
@@ -57,7 +58,8 @@ function hostnameOf(hostHeader: string): string | undefined {
   }
 }
 
-function mediaType(contentType: string | null): string {
+/** The media type of a Content-Type header, lower case, without parameters. */
+export function mediaType(contentType: string | null): string {
   return (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
 }
 

@@ -7,6 +7,7 @@ import {
   type RunRequest,
 } from "../shared/protocol.js";
 import { failure } from "./outcome.js";
+import { joinRunBody, type RunInput } from "./run-input.js";
 import { serializeError } from "./serialize.js";
 
 /** What a Durable Object namespace in `env` offers, as far as a run needs it. */
@@ -28,6 +29,7 @@ export async function forwardToObject(
   target: ObjectTarget,
   env: unknown,
   options: EntryOptions,
+  input: RunInput | undefined,
 ): Promise<Response | RunFailure> {
   const found = findNamespace(env, target.binding, options);
   if ("ok" in found) return found;
@@ -42,7 +44,12 @@ export async function forwardToObject(
   }
   const headers = new Headers(request.headers);
   headers.delete("content-length");
-  const inner = new Request(request.url, { method: "POST", headers, body: JSON.stringify(body) });
+  // A run with input goes on as it came: its JSON line, then the input, still streaming.
+  const inner = new Request(request.url, {
+    method: "POST",
+    headers,
+    body: input ? joinRunBody(input.head, input.stream) : JSON.stringify(body),
+  });
   let response: Response;
   try {
     response = await found.get(id).fetch(inner);

@@ -1,6 +1,7 @@
 import type { RunEvent, RunRequest } from "../shared/protocol.js";
 import type { ObjectScope } from "./dispatcher.js";
 import { completeRun } from "./execute-script.js";
+import type { RunInput } from "./run-input.js";
 import { createRunLog } from "./run-log.js";
 
 /**
@@ -14,6 +15,7 @@ export function streamRun(
   ctx: ExecutionContext,
   scope: ObjectScope | undefined,
   headers: HeadersInit,
+  input: RunInput | undefined,
 ): Response {
   const encoder = new TextEncoder();
   const lines: Uint8Array[] = [];
@@ -25,9 +27,10 @@ export function streamRun(
   };
   const log = createRunLog(send);
   void (async () => {
-    const response = await completeRun(runId, body, env, ctx, scope, log);
+    const response = await completeRun(runId, body, env, ctx, scope, log, input?.stream);
     log.drain();
     send({ type: "done", response });
+    await input?.drain();
     ended = true;
     wake();
   })();

@@ -13,6 +13,27 @@ export interface ScriptContext<Env = Record<string, unknown>> {
   ctx: ExecutionContext;
   /** Aborted when the run is cancelled (Ctrl-C, `--timeout`). */
   signal: AbortSignal;
+  /**
+   * What was piped into the launcher (`cat users.csv | worker-run import-users`), the file of
+   * `--input FILE`, or `runScript({ input })`, streamed as the script reads it; `null` when
+   * there is none (a terminal on stdin is none).
+   */
+  input: ScriptInput | null;
+}
+
+/**
+ * A run's input: a `ReadableStream<Uint8Array>` (read it, pipe it, `for await` it) with
+ * helpers for the usual cases. Read it once, one way.
+ */
+export interface ScriptInput extends ReadableStream<Uint8Array> {
+  /** Its lines, decoded as UTF-8, without `\n` or `\r\n`, one chunk in memory at a time. */
+  lines(): AsyncGenerator<string, void, undefined>;
+  /** All of it, decoded as UTF-8. */
+  text(): Promise<string>;
+  /** All of it, parsed as JSON. */
+  json<T = unknown>(): Promise<T>;
+  /** All of it, as bytes. */
+  bytes(): Promise<Uint8Array>;
 }
 
 /** A script: a function of its context, returning any JSON-serialisable value. */

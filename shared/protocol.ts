@@ -38,6 +38,16 @@ export const RUN_ID_HEADER = "x-worker-run-id";
  */
 export const WORKER_HEADER = "x-worker-run-worker";
 
+/**
+ * Content type of a run that carries input (piped stdin, `--input FILE`, `runScript({ input })`):
+ * the body's first line is the run request as JSON (which never contains a raw newline), and
+ * every byte after that newline is the input, streamed to the script as it arrives.
+ */
+export const INPUT_CONTENT_TYPE = "application/x-worker-run-input";
+
+/** The longest first line of a run with input; a longer one is refused before anything runs. */
+export const MAX_RUN_REQUEST_BYTES = 8 * 1024 * 1024;
+
 /** What a run id looks like (a UUID fits). */
 export const RUN_ID_RE = /^[\w-]{1,64}$/;
 

@@ -3,9 +3,7 @@
  * group so that one kill reaches workerd too, and the sum of RSS over a process tree,
  * sampled from /proc (Linux). Spawning, `vite dev` and /proc come from tests/helpers.
  */
-import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { processTree } from "../../tests/helpers/processes.js";
 import { spawnCaptured, type CliResult } from "../../tests/helpers/run-cli.js";
 import { startViteDev as startDevProcess, type ViteDevProcess } from "../../tests/helpers/vite-dev-process.js";
 
@@ -107,39 +105,4 @@ export async function startViteDev(dir: string, configFile?: string): Promise<Vi
 
 /** How often the tree's RSS is sampled while a measured process runs. */
 export const SAMPLE_INTERVAL_MS = 20;
-const PAGE_SIZE = pageSize();
-
-function pageSize(): number {
-  try {
-    return Number(execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" }).trim()) || 4096;
-  } catch {
-    return 4096;
-  }
-}
-
-/** What each process of a tree held (RSS, bytes) when the tree's sum peaked. */
-export interface TreePeak {
-  bytes: number;
-  processes: { name: string; rss: number }[];
-}
-
-/**
- * Samples the summed RSS of `root` and its descendants every `intervalMs` until stopped.
- * The peak is the largest sum seen, with what each process held at that moment.
- */
-export function sampleTreeRss(root: number, intervalMs = SAMPLE_INTERVAL_MS): { stop(): TreePeak } {
-  let peak: TreePeak = { bytes: 0, processes: [] };
-  const sample = (): void => {
-    const tree = processTree(root).map(({ name, rssPages }) => ({ name, rss: rssPages * PAGE_SIZE }));
-    const bytes = tree.reduce((sum, info) => sum + info.rss, 0);
-    if (bytes > peak.bytes) peak = { bytes, processes: tree };
-  };
-  sample();
-  const timer = setInterval(sample, intervalMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      return peak;
-    },
-  };
-}
+export { sampleTreeRss, type TreePeak } from "../../tests/helpers/processes.js";

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcessInfo {
@@ -77,6 +78,43 @@ export function watchDescendants(root: number, intervalMs = 50): { stop(): Proce
       clearInterval(timer);
       sample();
       return [...seen.values()];
+    },
+  };
+}
+
+const PAGE_SIZE = pageSize();
+
+function pageSize(): number {
+  try {
+    return Number(execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" }).trim()) || 4096;
+  } catch {
+    return 4096;
+  }
+}
+
+/** What each process of a tree held (RSS, bytes) when the tree's sum peaked. */
+export interface TreePeak {
+  bytes: number;
+  processes: { name: string; rss: number }[];
+}
+
+/**
+ * Samples the summed RSS of `root` and its descendants every `intervalMs` until stopped.
+ * The peak is the largest sum seen, with what each process held at that moment.
+ */
+export function sampleTreeRss(root: number, intervalMs = 20): { stop(): TreePeak } {
+  let peak: TreePeak = { bytes: 0, processes: [] };
+  const sample = (): void => {
+    const tree = processTree(root).map(({ name, rssPages }) => ({ name, rss: rssPages * PAGE_SIZE }));
+    const bytes = tree.reduce((sum, info) => sum + info.rss, 0);
+    if (bytes > peak.bytes) peak = { bytes, processes: tree };
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
     },
   };
 }

@@ -18,8 +18,11 @@ export interface CliOptions {
    * starts a foreground job, so that a test can signal the whole group (`kill(-pid)`).
    */
   processGroup?: boolean;
-  /** Written to the launcher's stdin, which is then closed; without it, stdin is ignored. */
-  input?: string;
+  /**
+   * Written to the launcher's stdin, which is then closed (a string), or piped into it as it
+   * comes (a stream); without it, stdin is ignored.
+   */
+  input?: string | NodeJS.ReadableStream;
 }
 
 /** A launcher process that is still running, with its output so far. */
@@ -40,14 +43,22 @@ export interface CapturedProcess extends RunningCli {
 }
 
 /**
- * Starts `command …args` with stdin ignored (or given `input`, then closed) and stdout/stderr captured (UTF-8). `exited`
+ * Starts `command …args` with stdin ignored (or fed `input`) and stdout/stderr captured (UTF-8). `exited`
  * resolves on "close" (the output all read) and rejects if the process could not start; a
  * caller that waits for the process its own way may leave it unobserved.
  */
-export function spawnCaptured(command: string, args: string[], options: SpawnOptions & { input?: string }): CapturedProcess {
+export function spawnCaptured(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { input?: string | NodeJS.ReadableStream },
+): CapturedProcess {
   const { input, ...spawnOptions } = options;
   const child = spawn(command, args, { ...spawnOptions, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-  if (input !== undefined) child.stdin!.end(input);
+  if (typeof input === "string") child.stdin!.end(input);
+  else if (input !== undefined) {
+    child.stdin!.on("error", () => {}); // The process may stop reading (and exit) first.
+    input.pipe(child.stdin!);
+  }
   let stdout = "";
   let stderr = "";
   let all = "";
