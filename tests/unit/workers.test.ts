@@ -69,7 +69,7 @@ describe("createWorkerDirectory", () => {
     const directory = createWorkerDirectory();
     directory.watch(server);
     await (environments.app as unknown as { initRunner: Init }).initRunner(miniflare, { name: "app" }, true);
-    expect(directory.list()).toEqual([{ name: "app", environment: "app", entry: true, objectBindings: [] }]);
+    expect(directory.list()).toEqual([{ name: "app", environment: "app", entry: true, objectBindings: [], d1Databases: [] }]);
   });
 
   test("dispatch names the worker in Miniflare's route header; nothing to dispatch to before set-up", async () => {
