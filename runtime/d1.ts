@@ -74,7 +74,10 @@ export async function runMigrateCommand(env: Record<string, unknown>, binding: s
   const plans: { set: D1MigrationSet; files: D1Migration[] }[] = [];
   for (const set of sets) {
     const files = usableFiles(data, set);
-    if (typeof files === "string") return { usage: files };
+    if (typeof files === "string") {
+      const others = data.databases.filter((other) => other !== set).map((other) => other.binding);
+      return { usage: binding === undefined && others.length ? `${files} Or migrate the others alone: worker-run --migrate ${others[0]}.` : files };
+    }
     plans.push({ set, files });
   }
   const applied: Record<string, string[]> = {};
