@@ -30,10 +30,11 @@ await Promise.all([
     chunkNames: "[name]-[hash]",
   }),
   // The worker side: what the virtual entry imports, one self-contained module (the worker loads
-  // it in one module-runner round trip), and `defineScript` for scripts. Neither imports Node.
+  // it in one module-runner round trip), `defineScript` for scripts, and `applyD1Migrations`
+  // (which `--migrate` runs too). None imports Node.
   build({
     ...common,
-    entryPoints: { "runtime/worker": "runtime/wrap-entry.ts", "runtime/script": "runtime/script.ts" },
+    entryPoints: { "runtime/worker": "runtime/wrap-entry.ts", "runtime/script": "runtime/script.ts", "runtime/d1": "runtime/d1.ts" },
     platform: "neutral",
   }),
 ]);

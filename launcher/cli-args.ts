@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { isMigrateWord, parseMigrateArgs, type MigrateCommand } from "./migrate-args.js";
 import { UsageError } from "./usage-error.js";
 
 /** What the command line asks for. */
@@ -7,6 +8,7 @@ export type CliCommand =
   | { kind: "version" }
   | { kind: "list"; root: string | undefined; config: string | undefined; mode: string | undefined; json: boolean }
   | { kind: "init"; root: string | undefined; config: string | undefined }
+  | MigrateCommand
   | {
       kind: "console";
       root: string | undefined;
@@ -63,6 +65,7 @@ const OPTIONS = {
  * everything after it (and after `--`) belongs to the script, untouched.
  */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
+  if (optionWords(argv).some(isMigrateWord)) return parseMigrateArgs(argv, parseTimeout);
   const scriptIndex = findScriptIndex(argv);
   let values: ReturnType<typeof parseOptions>;
   try {

@@ -2,6 +2,7 @@
  * worker-run [options] <script> [script args…]
  * worker-run [options] -e <code> [args…]
  * worker-run --list
+ * worker-run --migrate [binding]
  *
  * Runs a script inside the project's Cloudflare worker dev sandbox, through the user's own
  * Vite config, and prints what it returned.
@@ -43,6 +44,10 @@ Options (before the script; everything after the script is passed to it as args)
                        { instance, state } (the live object and its DurableObjectState)
   -e, --eval <code>    run a snippet instead of a file (env, args, ctx, signal in scope);
                        an expression is the result, e.g. -e "env.DB.prepare('SELECT 1').first()"
+  --migrate [binding]  apply the pending D1 migrations (migrations_dir of the Wrangler
+                       config) of every D1 binding, or of that one, inside the sandbox,
+                       recorded as wrangler d1 migrations apply records them; runs no
+                       script, so a word after it is the binding (options go anywhere)
   --console            an interactive console inside the worker: each entry runs there
                        (env, ctx, signal in scope; top-level await; declarations and
                        imports persist; .help for its commands). Piped stdin: each
@@ -119,6 +124,25 @@ async function main(argv: string[]): Promise<number> {
       error: (text) => PROCESS_OUTPUT.stderr(text),
     });
   }
+  if (command.kind === "migrate") {
+    const { migrateD1, formatMigrateSummary } = await import("./migrate.js");
+    const outcome = await migrateD1({
+      ...(command.binding === undefined ? {} : { binding: command.binding }),
+      root: command.root,
+      config: command.config,
+      mode: command.mode,
+      timeout: command.timeout,
+      attach: command.attach,
+      verbose: command.verbose,
+      ...(command.worker === undefined ? {} : { worker: command.worker }),
+      signal: cancelOnSignals(),
+      output: command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT,
+      onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
+    });
+    // The applied files were the run's output; the result (by binding) is for --json only.
+    report("--migrate", outcome.ok && !command.json ? { ...outcome, result: undefined } : outcome, command.json, formatMigrateSummary(outcome));
+    return outcome.exitCode;
+  }
   if (command.kind === "console") {
     const { runConsole } = await import("./console.js");
     return runConsole({
@@ -160,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
   return outcome.exitCode;
 }
 
-function report(script: string, outcome: RunOutcome, json: boolean): void {
+function report(script: string, outcome: RunOutcome, json: boolean, summary = formatSummary(script, outcome)): void {
   if (json) {
     PROCESS_OUTPUT.stdout(formatJsonOutcome(outcome));
     return;
@@ -171,7 +195,7 @@ function report(script: string, outcome: RunOutcome, json: boolean): void {
   } else if (outcome.kind !== "interrupted") {
     PROCESS_OUTPUT.stderr(formatFailure(outcome));
   }
-  PROCESS_OUTPUT.stderr(formatSummary(script, outcome));
+  PROCESS_OUTPUT.stderr(summary);
 }
 
 /** Exits once everything written has been flushed (a pipe may still be draining). */

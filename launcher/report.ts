@@ -97,7 +97,8 @@ function isInternalFrame(line: string): boolean {
   return line.includes(RUNTIME_DIR) || line.includes("workers/runner-worker/");
 }
 
-function formatDuration(ms: number): string {
+/** "74 ms", "1.20 s". */
+export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 

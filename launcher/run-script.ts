@@ -40,6 +40,11 @@ export interface RunScriptOptions {
    * scope, and imports resolve as in a script in `src/scripts/`. Nothing is written to disk.
    */
   eval?: string;
+  /**
+   * Apply the worker's pending D1 migrations instead of running a script (`script` is then only
+   * its label): of `binding`, or of every D1 binding. `migrateD1` reads the result.
+   */
+  migrate?: { binding?: string };
   /** Passed to the script as `args`. */
   args?: string[];
   /**
@@ -126,7 +131,9 @@ export async function runScript(options: RunScriptOptions): Promise<RunOutcome> 
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
   let target: RunTarget;
-  if (options.eval !== undefined) {
+  if (options.migrate !== undefined) {
+    target = { migrate: options.migrate };
+  } else if (options.eval !== undefined) {
     target = { eval: options.eval };
   } else {
     const script = resolveScriptPath(root, resolveBareName(root, cwd, options.script) ?? options.script, cwd);
@@ -254,7 +261,7 @@ export async function withDevServer<T>(
 }
 
 /** What a run runs: a script file (its canonical path) or a snippet, and where. */
-type RunTarget = ({ script: string } | { eval: string }) & { durableObject?: ObjectTarget };
+type RunTarget = ({ script: string } | { eval: string } | { migrate: { binding?: string } }) & { durableObject?: ObjectTarget };
 
 /** How long to wait for another launcher to start the project's dev server. */
 const START_WAIT_MS = 120_000;

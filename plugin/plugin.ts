@@ -4,9 +4,11 @@ import { removeRecord, writeRecord } from "../common/discovery.js";
 import { SCRIPT_FOLDERS } from "../common/script-folders.js";
 import { SCRIPT_EXTENSIONS } from "../common/script-path.js";
 import { CONSOLE_MODULE_PREFIX, EVAL_MODULE_PREFIX, SCRIPT_MODULE_PREFIX, VIRTUAL_ENTRY_ID } from "../shared/protocol.js";
+import { D1_MIGRATIONS_MODULE_PREFIX, MIGRATE_MODULE_PREFIX } from "../shared/d1-migrations.js";
+import { createD1MigrationsModules, createMigrateModule, RESOLVED_D1_MIGRATIONS_PREFIX } from "./d1-migrations-module.js";
 import { createRouteMiddleware } from "./route-middleware.js";
 import { createRunModules, RUN_INSTANCE_RE } from "./run-modules.js";
-import { WRAP_ENTRY_MODULE } from "./runtime-files.js";
+import { D1_MODULE, WRAP_ENTRY_MODULE } from "./runtime-files.js";
 import { createToken, digestToken } from "./token.js";
 import { createVirtualEntry } from "./virtual-entry.js";
 import { createWorkerDirectory } from "./workers.js";
@@ -75,6 +77,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
   const token = createToken();
   const userEntries = new Map<string, string>();
   const runModules = createRunModules();
+  const d1Migrations = createD1MigrationsModules();
   const workers = createWorkerDirectory();
   /** The launchers' runs whose answers are still open, by run id. */
   const runsInFlight = new Set<string>();
@@ -129,6 +132,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           ended: (runId: string) => {
             runsInFlight.delete(runId);
             runModules.forget(runId, graphs);
+            d1Migrations.forgetLoaded(graphs);
           },
         };
         server.middlewares.use(createRouteMiddleware(token, runs, workers));
@@ -149,7 +153,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     resolveId: {
       filter: {
         id: new RegExp(
-          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${[SCRIPT_MODULE_PREFIX, EVAL_MODULE_PREFIX, CONSOLE_MODULE_PREFIX].map(escapeRegExp).join("|")})`,
+          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${[SCRIPT_MODULE_PREFIX, EVAL_MODULE_PREFIX, CONSOLE_MODULE_PREFIX, MIGRATE_MODULE_PREFIX, D1_MIGRATIONS_MODULE_PREFIX].map(escapeRegExp).join("|")})`,
         ),
       },
       async handler(source, importer) {
@@ -164,6 +168,11 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
         if (source.startsWith(SCRIPT_MODULE_PREFIX)) {
           return runModules.resolveScript(config.root, source.slice(SCRIPT_MODULE_PREFIX.length));
         }
+        if (source.startsWith(D1_MIGRATIONS_MODULE_PREFIX)) return d1Migrations.resolve(source) ?? null;
+        if (source.startsWith(MIGRATE_MODULE_PREFIX)) {
+          const rest = source.slice(MIGRATE_MODULE_PREFIX.length);
+          return runModules.resolveGenerated(rest, MIGRATE_MODULE_PREFIX.slice(0, -1), (binding) => createMigrateModule(binding, D1_MODULE));
+        }
         if (source.startsWith(CONSOLE_MODULE_PREFIX)) {
           const parse = (code: string) => this.parse(code) as unknown as { body: unknown[] };
           return runModules.resolveConsoleEntry(config.root, source.slice(CONSOLE_MODULE_PREFIX.length), parse);
@@ -176,8 +185,13 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
       handler: (code, id) => runModules.transform(code, id) ?? null,
     },
     load: {
-      filter: { id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$|${RUN_INSTANCE_RE.source}`) },
+      filter: {
+        id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$|^${escapeRegExp(RESOLVED_D1_MIGRATIONS_PREFIX)}|${RUN_INSTANCE_RE.source}`),
+      },
       handler(id) {
+        if (id.startsWith(RESOLVED_D1_MIGRATIONS_PREFIX)) {
+          return config ? d1Migrations.load(id, workers.byEnvironment(this.environment.name), config.root) : null;
+        }
         if (id !== RESOLVED_ENTRY_ID) return runModules.load(id) ?? null;
         const userEntryId = userEntries.get(this.environment.name);
         if (!userEntryId) {

@@ -23,6 +23,11 @@ export interface RunModules {
    * with what the session declared so far (`parse`: the dev server's JavaScript parser).
    */
   resolveConsoleEntry(root: string, rest: string, parse: Parameters<typeof createConsoleModule>[2]): string;
+  /**
+   * Serves `create(text)` as the module of `<runId>/<encoded text>`, under the virtual id `name`
+   * (a command of the launcher's own, such as `--migrate`); the module id of that run's instance.
+   */
+  resolveGenerated(rest: string, name: string, create: (text: string) => string): string;
   /** The code of a snippet module, or undefined for any other id. */
   load(id: string): string | undefined;
   /** Prepends the run's console to its instance of the script module. */
@@ -67,6 +72,12 @@ export function createRunModules(): RunModules {
       // An entry that does not parse is served as a snippet: Vite reports its syntax error.
       const id = `${consoleModulePath(root)}?${RUN_QUERY}=${runId}`;
       snippets.set(id, rewritten?.code ?? createEvalModule(entry));
+      return remember(runId, id);
+    },
+    resolveGenerated(rest, name, create) {
+      const { runId, text } = splitRunId(rest);
+      const id = `\0${name}?${RUN_QUERY}=${runId}`;
+      snippets.set(id, create(text));
       return remember(runId, id);
     },
     load: (id) => snippets.get(id),
@@ -117,7 +128,7 @@ function injectRunConsole(
  * would keep one module per run, and editing a script that once ran would reload the app's
  * worker (a module nobody imports makes Vite reload the environment).
  */
-function forgetModule(graph: EnvironmentModuleGraph, id: string): void {
+export function forgetModule(graph: EnvironmentModuleGraph, id: string): void {
   const module = graph.getModuleById(id);
   if (!module) return;
   graph.invalidateModule(module); // Frees its transform result.

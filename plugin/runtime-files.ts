@@ -9,5 +9,8 @@ import { fileURLToPath } from "node:url";
  */
 export const WRAP_ENTRY_MODULE = fileURLToPath(new URL("./runtime/worker.js", import.meta.url)).replaceAll("\\", "/");
 
+/** `vite-plugin-worker-run/d1`, which the module of `--migrate` imports. */
+export const D1_MODULE = fileURLToPath(new URL("./runtime/d1.js", import.meta.url)).replaceAll("\\", "/");
+
 /** The folder of the runtime modules, to tell their stack frames from the user's. */
 export const RUNTIME_DIR = WRAP_ENTRY_MODULE.slice(0, WRAP_ENTRY_MODULE.lastIndexOf("/") + 1);

@@ -20,6 +20,19 @@ export interface WorkerInfo {
   environment: string;
   entry: boolean;
   objectBindings: ObjectBinding[];
+  /** Its `d1_databases`, as the config declares them. */
+  d1Databases: D1DatabaseConfig[];
+  /** Its Wrangler config file; undefined for a config inline in the Vite config. */
+  configPath: string | undefined;
+}
+
+/** A D1 binding as a Wrangler config declares it: the fields migrations read. */
+export interface D1DatabaseConfig {
+  binding: string;
+  database_name?: string;
+  migrations_dir?: string;
+  migrations_table?: string;
+  migrations_pattern?: string;
 }
 
 /**
@@ -106,7 +119,12 @@ export function createWorkerDirectory(): WorkerDirectory {
 
 /** A worker's name and Durable Object bindings from the config the Cloudflare plugin passes. */
 function describeWorker(environment: string, workerConfig: unknown, options: unknown): WorkerInfo | undefined {
-  const config = (workerConfig ?? {}) as { name?: unknown; durable_objects?: { bindings?: unknown } };
+  const config = (workerConfig ?? {}) as {
+    name?: unknown;
+    durable_objects?: { bindings?: unknown };
+    d1_databases?: unknown;
+    configPath?: unknown;
+  };
   // Early releases passed `isEntryWorker` alone.
   const { isEntryWorker, isParentEnvironment } = (typeof options === "boolean" ? { isEntryWorker: options } : (options ?? {})) as {
     isEntryWorker?: unknown;
@@ -120,7 +138,13 @@ function describeWorker(environment: string, workerConfig: unknown, options: unk
     environment,
     entry: isEntryWorker === true,
     objectBindings: bindings.filter(isObjectBinding),
+    d1Databases: Array.isArray(config.d1_databases) ? (config.d1_databases as unknown[]).filter(isD1Database) : [],
+    configPath: typeof config.configPath === "string" ? config.configPath : undefined,
   };
+}
+
+function isD1Database(value: unknown): value is D1DatabaseConfig {
+  return typeof value === "object" && value !== null && typeof (value as { binding?: unknown }).binding === "string";
 }
 
 function isObjectBinding(value: unknown): value is ObjectBinding {

@@ -9,6 +9,7 @@ import {
   type RunRequest,
   type RunResponse,
 } from "../shared/protocol.js";
+import { MIGRATE_MODULE_PREFIX } from "../shared/d1-migrations.js";
 import { openRunConsole } from "./console-capture.js";
 import { describeValue } from "./describe-value.js";
 import { openScriptInput } from "./run-input.js";
@@ -192,11 +193,13 @@ async function importScript(body: RunRequest, runId: string): Promise<Loaded> {
     // Goes through Vite's module runner: the plugin canonicalises and checks the path (or
     // stands the snippet in the scripts folder), then the user's own pipeline compiles it.
     const id =
-      body.script !== undefined
-        ? `/@id/${SCRIPT_MODULE_PREFIX}${runId}/${encodeURIComponent(body.script)}`
-        : body.session !== undefined
-          ? `/@id/${CONSOLE_MODULE_PREFIX}${runId}/${body.session}/${encodeURIComponent(body.eval)}`
-          : `/@id/${EVAL_MODULE_PREFIX}${runId}/${encodeURIComponent(body.eval)}`;
+      body.migrate !== undefined
+        ? `/@id/${MIGRATE_MODULE_PREFIX}${runId}/${encodeURIComponent(body.migrate.binding ?? "")}`
+        : body.script !== undefined
+          ? `/@id/${SCRIPT_MODULE_PREFIX}${runId}/${encodeURIComponent(body.script)}`
+          : body.session !== undefined
+            ? `/@id/${CONSOLE_MODULE_PREFIX}${runId}/${body.session}/${encodeURIComponent(body.eval)}`
+            : `/@id/${EVAL_MODULE_PREFIX}${runId}/${encodeURIComponent(body.eval)}`;
     const module = (await import(/* @vite-ignore */ id)) as Record<
       string,
       unknown

@@ -13,8 +13,13 @@ export function parseBody(input: unknown): RouteRequest {
       ? { cancel: input.cancel }
       : { cancel: input.cancel, durableObject: parseObjectTarget(input.durableObject) };
   }
-  const { script, eval: code, args, timeoutMs, stream, durableObject, session } = input;
-  if ((script === undefined) === (code === undefined)) throw new TypeError('Give exactly one of "script" and "eval".');
+  const { script, eval: code, migrate, args, timeoutMs, stream, durableObject, session } = input;
+  if ([script, code, migrate].filter((value) => value !== undefined).length !== 1) {
+    throw new TypeError('Give exactly one of "script", "eval" and "migrate".');
+  }
+  if (migrate !== undefined && !(isRecord(migrate) && (migrate.binding === undefined || (typeof migrate.binding === "string" && migrate.binding !== "")))) {
+    throw new TypeError('"migrate" must be an object with an optional non-empty "binding".');
+  }
   if (script !== undefined && (typeof script !== "string" || script === "")) {
     throw new TypeError('"script" must be a non-empty string.');
   }
@@ -36,6 +41,7 @@ export function parseBody(input: unknown): RouteRequest {
     ...(durableObject === undefined ? {} : { durableObject: parseObjectTarget(durableObject) }),
     ...(session === undefined ? {} : { session: session as string }),
   };
+  if (isRecord(migrate)) return { migrate: migrate.binding === undefined ? {} : { binding: migrate.binding as string }, ...options };
   return typeof code === "string" ? { eval: code, ...options } : { script: script as string, ...options };
 }
 

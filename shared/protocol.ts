@@ -118,18 +118,26 @@ export interface EntryOptions extends GuardOptions {
  */
 export type ObjectTarget = { binding: string; name: string; id?: undefined } | { binding: string; id: string; name?: undefined };
 
-/** The body the launcher posts to the route: a script file, or a snippet (`eval`). */
+/** The body the launcher posts to the route: a script file, a snippet (`eval`), or `--migrate`. */
 export type RunRequest = RunOptions &
   (
     | {
         /** The script file's absolute, canonical path (the plugin checks it again before import). */
         script: string;
         eval?: undefined;
+        migrate?: undefined;
       }
     | {
         /** The code of `--eval`: an expression, or statements of a function body. */
         eval: string;
         script?: undefined;
+        migrate?: undefined;
+      }
+    | {
+        /** `--migrate [binding]`: apply D1 migrations (see shared/d1-migrations.ts); no binding, every one. */
+        migrate: { binding?: string };
+        script?: undefined;
+        eval?: undefined;
       }
   );
 

@@ -24,10 +24,19 @@ const SHIPPED = [
   "dist/runtime/worker.js",
   "dist/runtime/script.js",
   "dist/runtime/script.d.ts",
+  "dist/runtime/d1.js",
+  "dist/runtime/d1.d.ts",
 ];
 
-/** The worker side's shipped files; the modules worker.js bundles are not among them. */
-const RUNTIME_FILES = ["dist/runtime/worker.js", "dist/runtime/script.js", "dist/runtime/script.d.ts"];
+/** The worker side's shipped files; the modules worker.js bundles are not among them (d1-apply.d.ts: the error class d1.d.ts re-exports). */
+const RUNTIME_FILES = [
+  "dist/runtime/worker.js",
+  "dist/runtime/script.js",
+  "dist/runtime/script.d.ts",
+  "dist/runtime/d1.js",
+  "dist/runtime/d1.d.ts",
+  "dist/runtime/d1-apply.d.ts",
+];
 
 /** Runs a command to the end, output captured. npm's own `npm_*` variables are dropped, so an
  * `npm test` run does not point the inner npm at the repository. */
@@ -64,7 +73,7 @@ describe("the packed package", () => {
     const unwanted = files.filter(
       (file) =>
         /^(tests|examples|launcher|plugin|common|runtime|shared|bench|node_modules)\//.test(file) ||
-        // The worker side ships as the one bundled worker.js, plus defineScript and its types.
+        // The worker side ships as the one bundled worker.js, plus defineScript, applyD1Migrations and their types.
         (/^dist\/runtime\//.test(file) && !RUNTIME_FILES.includes(file)) ||
         /\.tsbuildinfo$/.test(file) ||
         // The Node side ships as bundles directly in dist/; below it only declarations.

@@ -60,6 +60,16 @@ describe("parseBody: accepted shapes", () => {
     });
   });
 
+  test("--migrate: every binding, or one; nothing else of the object is kept", () => {
+    expect(parseBody({ migrate: {}, args: [], stream: true })).toStrictEqual({ migrate: {}, args: [], timeoutMs: undefined, stream: true });
+    expect(parseBody({ migrate: { binding: "DB", extra: 1 }, args: [] })).toStrictEqual({
+      migrate: { binding: "DB" },
+      args: [],
+      timeoutMs: undefined,
+      stream: undefined,
+    });
+  });
+
   test("a ping, and nothing else of it is kept", () => {
     expect(parseBody({ ping: true })).toStrictEqual({ ping: true });
   });
@@ -78,9 +88,13 @@ describe("parseBody: refused bodies, each with its TypeError", () => {
     ["a string", "run", "The body must be a JSON object."],
     ["a number", 1, "The body must be a JSON object."],
     ["undefined", undefined, "The body must be a JSON object."],
-    ["both script and eval", { script: SCRIPT, eval: "1", args: [] }, 'Give exactly one of "script" and "eval".'],
-    ["neither script nor eval", { args: [] }, 'Give exactly one of "script" and "eval".'],
-    ["an empty object", {}, 'Give exactly one of "script" and "eval".'],
+    ["both script and eval", { script: SCRIPT, eval: "1", args: [] }, 'Give exactly one of "script", "eval" and "migrate".'],
+    ["neither script nor eval", { args: [] }, 'Give exactly one of "script", "eval" and "migrate".'],
+    ["an empty object", {}, 'Give exactly one of "script", "eval" and "migrate".'],
+    ["a script and a migrate", { ...run, migrate: {} }, 'Give exactly one of "script", "eval" and "migrate".'],
+    ["a migrate that is true", { migrate: true, args: [] }, '"migrate" must be an object with an optional non-empty "binding".'],
+    ["a migrate with an empty binding", { migrate: { binding: "" }, args: [] }, '"migrate" must be an object with an optional non-empty "binding".'],
+    ["a migrate with a numeric binding", { migrate: { binding: 1 }, args: [] }, '"migrate" must be an object with an optional non-empty "binding".'],
     ["an empty script", { ...run, script: "" }, '"script" must be a non-empty string.'],
     ["a script that is not a string", { ...run, script: 42 }, '"script" must be a non-empty string.'],
     ["a script that is null", { ...run, script: null }, '"script" must be a non-empty string.'],

@@ -64,12 +64,22 @@ describe("createWorkerDirectory", () => {
     expect(directory.externalObjects("auth")).toEqual({});
   });
 
+  test("learns each worker's D1 databases and Wrangler config file, for --migrate", async () => {
+    const { server, environments } = fakeServer(["app"]);
+    const directory = createWorkerDirectory();
+    directory.watch(server);
+    const d1 = { binding: "DB", database_name: "db", database_id: "x", migrations_dir: "sql", migrations_table: "t" };
+    const config = { name: "app", configPath: "/project/wrangler.jsonc", d1_databases: [d1, { database_name: "no binding" }, null] };
+    await (environments.app as unknown as { initRunner: Init }).initRunner(miniflare, config, { isEntryWorker: true });
+    expect(directory.byName("app")).toMatchObject({ d1Databases: [d1], configPath: "/project/wrangler.jsonc" });
+  });
+
   test("early releases passed isEntryWorker as a boolean", async () => {
     const { server, environments } = fakeServer(["app"]);
     const directory = createWorkerDirectory();
     directory.watch(server);
     await (environments.app as unknown as { initRunner: Init }).initRunner(miniflare, { name: "app" }, true);
-    expect(directory.list()).toEqual([{ name: "app", environment: "app", entry: true, objectBindings: [] }]);
+    expect(directory.list()).toEqual([{ name: "app", environment: "app", entry: true, objectBindings: [], d1Databases: [] }]);
   });
 
   test("dispatch names the worker in Miniflare's route header; nothing to dispatch to before set-up", async () => {

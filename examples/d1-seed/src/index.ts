@@ -1,10 +1,9 @@
-import { ensureSchema, listNotes } from "@/db";
+import { listNotes } from "@/db";
 
 export default {
   async fetch(request, env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/api/notes") {
-      await ensureSchema(env.DB);
       const notes = await listNotes(env.DB);
       return Response.json({ count: notes.length, notes });
     }

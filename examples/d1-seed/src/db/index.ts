@@ -5,12 +5,7 @@ export interface Note {
   created_at: string;
 }
 
-/** Creates the table if it does not exist yet. */
-export async function ensureSchema(db: D1Database): Promise<void> {
-  await db.exec(
-    "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, created_at TEXT NOT NULL)",
-  );
-}
+// The schema lives in migrations/ (worker-run --migrate, or applyD1Migrations in a script).
 
 /** Inserts notes in one batch. */
 export async function insertNotes(db: D1Database, titles: string[]): Promise<void> {
