@@ -10,11 +10,13 @@ import {
   type RunResponse,
 } from "../shared/protocol.js";
 import { openRunConsole } from "./console-capture.js";
+import { prepareDeclaredScript } from "./declared-script.js";
 import { describeValue } from "./describe-value.js";
 import { OBJECT_SCRIPT_MARK } from "./script.js";
 import type { ObjectScope } from "./dispatcher.js";
 import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
+import { createRunProgress } from "./run-progress.js";
 import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
 import { findUnserializable, serializeError } from "./serialize.js";
 
@@ -72,8 +74,9 @@ async function executeScript(
   runsInProgress.set(runId, stopper);
   // The run id also names this run's instance of the script module, and its console.
   const runConsole = log ? openRunConsole(runId, log.sink) : undefined;
+  const progress = log ? createRunProgress(log.progress) : undefined;
   try {
-    const context: ScriptContextValue = { env, args: body.args, ctx, signal: stopper.signal };
+    const context: ScriptContextValue = { env, args: body.args, ctx, signal: stopper.signal, progress: progress?.report ?? (() => {}) };
     if (scope) Object.assign(context, { instance: scope.instance, state: scope.state });
     if (body.session !== undefined) context.scope = consoleScopeOf(body.session);
     const outcome = await Promise.race([callScript(body, runId, context, log), stopper.stopped]).catch(
@@ -94,6 +97,7 @@ async function executeScript(
     }
     return outcome!;
   } finally {
+    progress?.end(); // The last state goes out before the end, nothing after it.
     stopper.dispose();
     runConsole?.close();
     runsInProgress.delete(runId);
@@ -105,6 +109,10 @@ interface ScriptContextValue {
   args: string[];
   ctx: ExecutionContext;
   signal: AbortSignal;
+  progress: (done: number, total?: number, label?: string) => void;
+  /** A declared script's parsed command line. */
+  options?: unknown;
+  positionals?: unknown;
   /** Under `--do`: the live object and its state. */
   instance?: object;
   state?: DurableObjectState;
@@ -148,6 +156,8 @@ async function callScript(
       message: `${body.script === undefined ? "The snippet" : `"${body.script}"`} runs inside a Durable Object (defineObjectScript): name the instance with --do <binding>:<name>, e.g. --do COUNTER:user-1.`,
     });
   }
+  const declared = prepareDeclaredScript(main, body, context);
+  if (declared) return declared;
   let result: unknown;
   try {
     result = await main(context);
