@@ -16,6 +16,8 @@
  *   and peak RSS.
  * - attached (d1-seed): the same script run in a `vite dev` already running: one launcher
  *   process, and runScript() called in this process.
+ * - progress (d1-seed): a 200,000-step script attached, with and without a progress() call on
+ *   each step, alternated: what reporting progress costs a run.
  * - overhead (d1-seed): plain GET / latency of a `vite dev` with and without workerRun().
  *
  * Every process it starts is in its own process group and stopped at the end, also on
@@ -85,6 +87,7 @@ function parseOptions(): BenchOptions {
       runs: { type: "string", default: "9" },
       "attached-runs": { type: "string", default: "30" },
       "app-requests": { type: "string", default: "500" },
+      "progress-runs": { type: "string", default: "15" },
     },
   });
   const count = (name: keyof typeof values): number => {
@@ -98,6 +101,7 @@ function parseOptions(): BenchOptions {
     runs: count("runs"),
     attachedRuns: count("attached-runs"),
     appRequests: count("app-requests"),
+    progressRuns: count("progress-runs"),
     batchSize: 50,
     appWarmup: 250,
     warmups: 3,
@@ -265,6 +269,37 @@ async function measureConsole(dir: string, { attachedRuns, warmups }: BenchOptio
   }
 }
 
+/**
+ * The 200,000-step script attached, with and without progress calls, alternating (order flipped
+ * every round): process wall time, and the run's own duration from the summary line.
+ */
+async function measureProgressCost(dir: string, { progressRuns, warmups }: BenchOptions): Promise<Pick<ServedSamples, "stepsQuiet" | "stepsProgress" | "stepsQuietRun" | "stepsProgressRun">> {
+  const run = async (mode: "quiet" | "progress"): Promise<{ wallMs: number; runMs: number }> => {
+    const measured = await measureProcess(dir, [BIN, FILES.steps, mode], {
+      check: expectSuccess(`bench-steps ${mode}`, { stdoutIncludes: '"steps": 200000', stderrIncludes: ATTACHED }),
+    });
+    const runMs = /finished in (\d+) ms/.exec(measured.result.stderr)?.[1];
+    if (runMs === undefined) throw new Error(`bench-steps ${mode}: no "finished in N ms" on stderr:\n${measured.result.stderr}`);
+    return { wallMs: measured.wallMs, runMs: Number(runMs) };
+  };
+  progress(`progress: ${warmups} warm-ups, then ${progressRuns} runs of bench-steps each way, alternating`);
+  for (let index = 0; index < warmups; index++) await run(index % 2 ? "quiet" : "progress");
+  const samples = { stepsQuiet: [] as number[], stepsProgress: [] as number[], stepsQuietRun: [] as number[], stepsProgressRun: [] as number[] };
+  for (let round = 0; round < progressRuns; round++) {
+    for (const mode of round % 2 ? (["progress", "quiet"] as const) : (["quiet", "progress"] as const)) {
+      const { wallMs, runMs } = await run(mode);
+      if (mode === "quiet") {
+        samples.stepsQuiet.push(wallMs);
+        samples.stepsQuietRun.push(runMs);
+      } else {
+        samples.stepsProgress.push(wallMs);
+        samples.stepsProgressRun.push(runMs);
+      }
+    }
+  }
+  return samples;
+}
+
 /** The server phases: overhead with both servers up, then attach against the one with workerRun(). */
 async function measureWithServers(dir: string, options: BenchOptions): Promise<ServedSamples> {
   progress("starting vite dev with workerRun(), then twice without (the second one measures the noise)");
@@ -281,8 +316,9 @@ async function measureWithServers(dir: string, options: BenchOptions): Promise<S
   const attachedProcess = await measureAttachedProcess(dir, options);
   const inProcess = await measureInProcess(dir, options);
   const consoleEntry = await measureConsole(dir, options);
+  const steps = await measureProgressCost(dir, options);
   await withPlugin.stop();
-  return { appWith, appWithout, appControl, attachedProcess, inProcess, consoleEntry };
+  return { appWith, appWithout, appControl, attachedProcess, inProcess, consoleEntry, ...steps };
 }
 
 /** Per project: wall, tree peak RSS, Node's own max RSS and CPU of floor, cold and default. */
@@ -312,6 +348,10 @@ function summarizeServed(served: ServedSamples): Results["summaries"]["served"] 
     attachedProcess: summarize(served.attachedProcess),
     inProcess: summarize(served.inProcess),
     consoleEntry: summarize(served.consoleEntry),
+    stepsQuiet: summarize(served.stepsQuiet),
+    stepsProgress: summarize(served.stepsProgress),
+    stepsQuietRun: summarize(served.stepsQuietRun),
+    stepsProgressRun: summarize(served.stepsProgressRun),
     appWith: summarize(served.appWith),
     appWithout: summarize(served.appWithout),
     appControl: summarize(served.appControl),
@@ -331,6 +371,7 @@ function targetValues(cold: Results["summaries"]["cold"], served: Results["summa
   values.inProcessMs = served.inProcess.median;
   values.consoleOverInProcess = served.consoleEntry.median / served.inProcess.median;
   values.appWithOverWithout = served.appWith.median / served.appWithout.median;
+  values.progressOverQuiet = served.stepsProgress.median / served.stepsQuiet.median;
   return values;
 }
 

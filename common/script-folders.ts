@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { declaredDescription } from "./declared-description.js";
 import { SCRIPT_EXTENSIONS } from "./script-path.js";
 
 /** Where a project's scripts live, in the order bare names are looked up. */
@@ -42,7 +43,7 @@ export interface ListedScript {
   name: string;
   /** The file, relative to the project root. */
   path: string;
-  /** The first line of the script's leading doc comment, if it has one. */
+  /** The first line of the script's declared description, or else of its leading doc comment, if it has one. */
   description: string | undefined;
   /**
    * The worker it runs in: null, the entry worker (a script chooses no worker of its own;
@@ -51,7 +52,7 @@ export interface ListedScript {
   worker: string | null;
 }
 
-/** The scripts of the project's script folders, with their first doc-comment line. */
+/** The scripts of the project's script folders, with their description (declared, or the first doc-comment line). */
 export function listScripts(root: string): ListedScript[] {
   const listed: ListedScript[] = [];
   const seen = new Set<string>();
@@ -61,10 +62,28 @@ export function listScripts(root: string): ListedScript[] {
       if (seen.has(name)) continue; // A bare name runs the first one found.
       seen.add(name);
       const relative = `${folder}/${file}`;
-      listed.push({ name, path: relative, description: firstDocLine(path.join(root, relative)), worker: null });
+      listed.push({ name, path: relative, description: describeScript(path.join(root, relative)), worker: null });
     }
   }
   return listed;
+}
+
+/**
+ * What `--list` says about a script: the first line of its declared description
+ * (`defineScript({ description }, …)`), or else of the comment the file starts with.
+ */
+export function describeScript(file: string): string | undefined {
+  let code: string;
+  try {
+    code = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const declared = declaredDescription(code)
+    ?.split("\n")
+    .map((line) => line.trim())
+    .find(Boolean);
+  return declared ?? firstDocLine(file);
 }
 
 /** The first text line of the comment a file starts with (`/** … *\/` or `// …`). */

@@ -18,7 +18,8 @@ import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, forma
 import { openInputFile, pipedStdin } from "./run-input.js";
 import { runScript, type RunOutcome } from "./run-script.js";
 import { listScripts } from "../common/script-folders.js";
-import { directStream, flushProcessOutput, PROCESS_OUTPUT } from "./script-output.js";
+import { directStream, flushProcessOutput, PROCESS_OUTPUT, stripControlCharacters } from "./script-output.js";
+import { createProgressLine } from "./progress-line.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: worker-run [options] <script> [script args…]
@@ -160,7 +161,13 @@ async function main(argv: string[]): Promise<number> {
       signal: cancelOnSignals(),
     });
   }
-  const output = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
+  const stdio = command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT;
+  // The script's progress, on stderr; --json prints nothing extra. Every other line clears it first.
+  const stderr = directStream(process.stderr);
+  const progress = command.json
+    ? undefined
+    : createProgressLine({ name: command.script, tty: stderr.isTTY === true, write: (text) => void stderr.write(text), columns: () => stderr.columns });
+  const output = progress ? { stdout: progress.around(stdio.stdout), stderr: progress.around(stdio.stderr) } : stdio;
   const input =
     command.input === undefined ? pipedStdin() : command.input === "-" ? process.stdin : await openInputFile(command.input, process.cwd());
   const outcome = await runScript({
@@ -178,8 +185,10 @@ async function main(argv: string[]): Promise<number> {
     ...(input === undefined ? {} : { input }),
     signal: cancelOnSignals(),
     output,
-    onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
+    onStatus: (message) => output.stderr(colors.dim(message)),
+    ...(progress ? { onProgress: progress.update } : {}),
   });
+  progress?.clear();
   report(command.script, outcome, command.json);
   return outcome.exitCode;
 }
@@ -187,6 +196,11 @@ async function main(argv: string[]): Promise<number> {
 function report(script: string, outcome: RunOutcome, json: boolean, summary = formatSummary(script, outcome)): void {
   if (json) {
     PROCESS_OUTPUT.stdout(formatJsonOutcome(outcome));
+    return;
+  }
+  if (outcome.ok && outcome.help !== undefined) {
+    // A declared script's --help: the help is the whole answer, as for worker-run --help.
+    PROCESS_OUTPUT.stdout(stripControlCharacters(outcome.help));
     return;
   }
   if (outcome.ok) {

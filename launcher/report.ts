@@ -28,7 +28,7 @@ export const colors = {
 /** The one JSON document `--json` prints on stdout. */
 export function formatJsonOutcome(outcome: RunOutcome): string {
   const document = outcome.ok
-    ? { ok: true, result: outcome.result ?? null }
+    ? { ok: true, result: outcome.result ?? null, ...(outcome.help === undefined ? {} : { help: outcome.help }) }
     : { ok: false, error: outcome.error };
   return escapeC1(JSON.stringify(document));
 }

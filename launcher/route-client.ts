@@ -8,6 +8,7 @@ import {
   RUN_ID_HEADER,
   TOKEN_HEADER,
   WORKER_HEADER,
+  type ProgressReport,
   type RouteRequest,
   type RunEvent,
   type RunResponse,
@@ -43,6 +44,8 @@ export interface PostToRouteOptions {
    * is left when the answer is over is not sent.
    */
   input?: Readable | undefined;
+  /** Receives the script's progress reports of a streamed answer. */
+  onProgress?: (report: ProgressReport) => void;
 }
 
 /**
@@ -50,7 +53,18 @@ export interface PostToRouteOptions {
  * JSON lines ending with the run's answer. Uses `node:http` without timeouts: a script may
  * legitimately run for a long time, and a run is never retried.
  */
-export function postToRoute({ url, token, body, runId, worker, signal, onResponse, onLog, input }: PostToRouteOptions): Promise<RunResponse> {
+export function postToRoute({
+  url,
+  token,
+  body,
+  runId,
+  worker,
+  signal,
+  onResponse,
+  onLog,
+  onProgress,
+  input,
+}: PostToRouteOptions): Promise<RunResponse> {
   const payload = JSON.stringify(body);
   const target = new URL(ROUTE_PATH, url);
   let request: http.ClientRequest | undefined;
@@ -81,7 +95,7 @@ export function postToRoute({ url, token, body, runId, worker, signal, onRespons
         return;
       }
       if (response.headers["content-type"]?.startsWith(STREAM_CONTENT_TYPE)) {
-        readEvents(response, onLog).then(resolve, reject);
+        readEvents(response, onLog, onProgress).then(resolve, reject);
         return;
       }
       readAll(response).then((text) => {
@@ -117,6 +131,7 @@ async function readAll(response: http.IncomingMessage): Promise<string> {
 async function readEvents(
   response: http.IncomingMessage,
   onLog: PostToRouteOptions["onLog"],
+  onProgress: PostToRouteOptions["onProgress"],
 ): Promise<RunResponse> {
   let pending = "";
   for await (const chunk of response.setEncoding("utf8")) {
@@ -129,6 +144,7 @@ async function readEvents(
       const event = JSON.parse(line) as RunEvent;
       if (event.type === "done") return event.response;
       if (event.type === "log") onLog?.(event);
+      else if (event.type === "progress") onProgress?.(progressReport(event));
     }
   }
   return {
@@ -140,6 +156,14 @@ async function readEvents(
         "The script never finished: workerd cancelled it as hung (it awaited something that nothing will ever settle, with no timer or I/O pending), or the dev server went away. Make sure every promise the script awaits gets resolved or rejected.",
     },
   };
+}
+
+/** The report without its event type, and only the fields it should have. */
+function progressReport({ done, total, label }: ProgressReport): ProgressReport {
+  const report: ProgressReport = { done };
+  if (typeof total === "number") report.total = total;
+  if (typeof label === "string") report.label = label;
+  return report;
 }
 
 /**

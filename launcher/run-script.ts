@@ -6,6 +6,7 @@ import {
   errorMessage,
   type FailureKind,
   type ObjectTarget,
+  type ProgressReport,
   type RunFailure,
   type RunResponse,
   type RunSuccess,
@@ -93,6 +94,11 @@ export interface RunScriptOptions {
   rawLogs?: boolean;
   /** Called with short progress notes ("starting the dev server"). */
   onStatus?: (message: string) => void;
+  /**
+   * Called with what the script's `progress(done, total?, label?)` reports: at most every
+   * 100 ms while it runs, and its last report before the run ends.
+   */
+  onProgress?: (progress: ProgressReport) => void;
   /**
    * Show the log of a dev server the launcher starts (Vite, its plugins, wrangler, the app's
    * own console) on `output.stderr` as it comes. Default: false; the log is kept and shown
@@ -333,13 +339,14 @@ async function runOnServer(
   const answer = postToRoute({
     url: server.url,
     token: server.token,
-    body: { ...target, args: options.args ?? [], timeoutMs, stream: true },
+    body: { ...target, args: options.args ?? [], ...("script" in target ? { name: options.script } : {}), timeoutMs, stream: true },
     runId,
     worker: options.worker,
     ...(context.onStarted ? { onResponse: context.onStarted } : {}),
     signal: connection.signal,
     onLog: (event) => output[event.stream](options.rawLogs ? event.text : stripControlCharacters(event.text)),
     input: options.input === undefined ? undefined : toReadable(options.input),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   answer.catch(() => {}); // Raced below; a rejection after a cancel is expected.
 
@@ -380,7 +387,9 @@ async function runOnServer(
 }
 
 function toOutcome(response: RunResponse, durationMs: number): RunOutcome {
-  if (response.ok) return { ok: true, exitCode: 0, result: response.result, durationMs };
+  if (response.ok) {
+    return { ok: true, exitCode: 0, result: response.result, durationMs, ...(response.help === undefined ? {} : { help: response.help }) };
+  }
   return { ok: false, exitCode: EXIT_CODES[response.kind], kind: response.kind, error: response.error, durationMs };
 }
 

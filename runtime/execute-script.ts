@@ -11,12 +11,14 @@ import {
 } from "../shared/protocol.js";
 import { MIGRATE_MODULE_PREFIX } from "../shared/d1-migrations.js";
 import { openRunConsole } from "./console-capture.js";
+import { prepareDeclaredScript } from "./declared-script.js";
 import { describeValue } from "./describe-value.js";
 import { openScriptInput } from "./run-input.js";
 import { OBJECT_SCRIPT_MARK, type ScriptInput } from "./script.js";
 import type { ObjectScope } from "./dispatcher.js";
 import { failure } from "./outcome.js";
 import type { RunLog } from "./run-log.js";
+import { createRunProgress } from "./run-progress.js";
 import { createRunStopper, RunStopped, type RunStopper } from "./run-stopper.js";
 import { findUnserializable, serializeError } from "./serialize.js";
 
@@ -76,6 +78,7 @@ async function executeScript(
   runsInProgress.set(runId, stopper);
   // The run id also names this run's instance of the script module, and its console.
   const runConsole = log ? openRunConsole(runId, log.sink) : undefined;
+  const progress = log ? createRunProgress(log.progress) : undefined;
   try {
     const context: ScriptContextValue = {
       env,
@@ -83,6 +86,7 @@ async function executeScript(
       ctx,
       signal: stopper.signal,
       input: input ? openScriptInput(input, stopper.signal) : null,
+      progress: progress?.report ?? (() => {}),
     };
     if (scope) Object.assign(context, { instance: scope.instance, state: scope.state });
     if (body.session !== undefined) context.scope = consoleScopeOf(body.session);
@@ -104,6 +108,7 @@ async function executeScript(
     }
     return outcome!;
   } finally {
+    progress?.end(); // The last state goes out before the end, nothing after it.
     stopper.dispose();
     runConsole?.close();
     runsInProgress.delete(runId);
@@ -116,6 +121,10 @@ interface ScriptContextValue {
   ctx: ExecutionContext;
   signal: AbortSignal;
   input: ScriptInput | null;
+  progress: (done: number, total?: number, label?: string) => void;
+  /** A declared script's parsed command line. */
+  options?: unknown;
+  positionals?: unknown;
   /** Under `--do`: the live object and its state. */
   instance?: object;
   state?: DurableObjectState;
@@ -159,6 +168,8 @@ async function callScript(
       message: `${body.script === undefined ? "The snippet" : `"${body.script}"`} runs inside a Durable Object (defineObjectScript): name the instance with --do <binding>:<name>, e.g. --do COUNTER:user-1.`,
     });
   }
+  const declared = prepareDeclaredScript(main, body, context);
+  if (declared) return declared;
   let result: unknown;
   try {
     result = await main(context);

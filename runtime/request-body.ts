@@ -13,7 +13,7 @@ export function parseBody(input: unknown): RouteRequest {
       ? { cancel: input.cancel }
       : { cancel: input.cancel, durableObject: parseObjectTarget(input.durableObject) };
   }
-  const { script, eval: code, migrate, args, timeoutMs, stream, durableObject, session } = input;
+  const { script, eval: code, migrate, args, timeoutMs, stream, durableObject, session, name } = input;
   if ([script, code, migrate].filter((value) => value !== undefined).length !== 1) {
     throw new TypeError('Give exactly one of "script", "eval" and "migrate".');
   }
@@ -34,8 +34,10 @@ export function parseBody(input: unknown): RouteRequest {
   if (session !== undefined && !(typeof session === "string" && SESSION_RE.test(session) && typeof code === "string")) {
     throw new TypeError('"session" must be a session id, with "eval".');
   }
+  if (name !== undefined && typeof name !== "string") throw new TypeError('"name" must be a string.');
   const options = {
     args,
+    ...(name === undefined ? {} : { name }),
     timeoutMs,
     stream,
     ...(durableObject === undefined ? {} : { durableObject: parseObjectTarget(durableObject) }),

@@ -1,9 +1,11 @@
-import type { RunEvent } from "../shared/protocol.js";
+import type { ProgressReport, RunEvent } from "../shared/protocol.js";
 import type { LogSink } from "./console-capture.js";
 
 /** The console lines of one streamed run, on their way to the stream. */
 export interface RunLog {
   sink: LogSink;
+  /** Sends a progress report, in order with the lines. */
+  progress(report: ProgressReport): void;
   /** The script module has been imported: lines may now go out as they come. */
   imported(): void;
   /** Sends what is still queued. */
@@ -26,6 +28,10 @@ export function createRunLog(send: (event: RunEvent) => void): RunLog {
   return {
     sink: (stream, text) => {
       queued.push({ type: "log", stream, text });
+      if (direct) flush();
+    },
+    progress: (report) => {
+      queued.push({ type: "progress", ...report });
       if (direct) flush();
     },
     imported: () => {

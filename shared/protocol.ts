@@ -145,6 +145,8 @@ export type RunRequest = RunOptions &
 export interface RunOptions {
   /** The command-line words after the script path. */
   args: string[];
+  /** How the user named the script (`backfill`, `src/scripts/backfill.ts`): a declared script's usage line says it. */
+  name?: string;
   /** Abort the script's `signal` after this many milliseconds (0 or absent: never). */
   timeoutMs?: number;
   /**
@@ -162,10 +164,18 @@ export interface RunOptions {
   session?: string;
 }
 
-/** One line of a streamed answer: a console call of the script, or the run's end. */
+/** One line of a streamed answer: a console call of the script, its progress, or the run's end. */
 export type RunEvent =
   | { type: "log"; stream: "stdout" | "stderr"; text: string }
+  | ({ type: "progress" } & ProgressReport)
   | { type: "done"; response: RunResponse };
+
+/** What a script's `progress(done, total?, label?)` last said. */
+export interface ProgressReport {
+  done: number;
+  total?: number;
+  label?: string;
+}
 
 /** Content type of a streamed answer. */
 export const STREAM_CONTENT_TYPE = "application/x-ndjson";
@@ -225,6 +235,8 @@ export interface RunSuccess {
   result: unknown;
   /** How long the script took, once the run is timed. */
   durationMs?: number;
+  /** A declared script asked for `--help`: its help text. The script was not called. */
+  help?: string;
 }
 
 /** A run that did not finish, or a request that was refused. */

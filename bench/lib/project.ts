@@ -16,6 +16,8 @@ import { withoutWorkerRun } from "../../tests/helpers/vite-config.js";
 /** Paths inside a copy, relative to it, as the measured commands name them. */
 export const FILES = {
   script: "src/scripts/bench-query.ts",
+  /** 200,000 steps, with (`bench-steps progress`) or without (`bench-steps quiet`) a progress call on each. */
+  steps: "src/scripts/bench-steps.ts",
   floorConfig: "vite.config.floor.mts",
   floorProgram: "floor.mjs",
   probe: "probe.mjs",
@@ -72,6 +74,26 @@ const SCRIPT = `/** One D1 query, for bench/run.ts. */
 import { defineScript } from "vite-plugin-worker-run/script";
 
 export default defineScript<Env>(async ({ env }) => env.DB.prepare("SELECT 1 AS one").first());
+`;
+
+// A seed's shape without the database: 200,000 steps of a little work (a row built and
+// serialised), a timer turn every 1,000 (as awaited I/O would give, so the worker's clock moves
+// and progress updates really go out). The same module with and without the progress calls.
+const STEPS_SCRIPT = `/** 200,000 steps, for bench/run.ts: \`bench-steps progress\` reports each one, \`bench-steps quiet\` none. */
+import { defineScript } from "vite-plugin-worker-run/script";
+
+const TOTAL = 200_000;
+
+export default defineScript(async ({ args, progress }) => {
+  const report = args[0] === "progress";
+  let checksum = 0;
+  for (let step = 1; step <= TOTAL; step++) {
+    checksum = (checksum + JSON.stringify({ id: step, title: \`Note \${step}\`, done: step % 2 === 0 }).length) % 1_000_003;
+    if (report) progress(step, TOTAL, "rows");
+    if (step % 1_000 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return { steps: TOTAL, checksum };
+});
 `;
 
 // The least a tool could do to touch the worker: start the same dev server (without
@@ -144,6 +166,7 @@ export async function createBenchProject(project: ProjectSpec): Promise<BenchPro
   try {
     if (project.writeScript) await writeFile(path.join(dir, FILES.script), SCRIPT);
     await readFile(path.join(dir, FILES.script)); // Throws when a fixture lost its script.
+    await writeFile(path.join(dir, FILES.steps), STEPS_SCRIPT);
     await writeFile(path.join(dir, FILES.floorConfig), await floorConfig(project));
     await writeFile(path.join(dir, FILES.floorProgram), floorProgram(project));
     await writeFile(path.join(dir, FILES.probe), PROBE);

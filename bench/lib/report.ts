@@ -59,6 +59,13 @@ export interface ServedSamples {
   inProcess: number[];
   /** A console entry's round trip, attached: write to printed result. */
   consoleEntry: number[];
+  /** The 200,000-step script without progress calls, attached: process wall time. */
+  stepsQuiet: number[];
+  /** The same with a progress call on every step. */
+  stepsProgress: number[];
+  /** Their runs' own durations, as the launcher's summary line says (post to answer). */
+  stepsQuietRun: number[];
+  stepsProgressRun: number[];
 }
 
 export interface Machine {
@@ -80,6 +87,8 @@ export interface BenchOptions {
   appWarmup: number;
   warmups: number;
   sampleMs: number;
+  /** Runs of the 200,000-step script, each way. */
+  progressRuns: number;
 }
 
 /** Everything a run of the bench found, as written to bench/results/. */
@@ -148,6 +157,13 @@ export function buildTargets(projects: ProjectSpec[], coldKinds: ColdKind[]): Ta
       unit: "x",
     },
     {
+      key: "progressOverQuiet",
+      label: "200,000 steps, progress / none, attached process wall (medians)",
+      limit: 1.05,
+      inclusive: true,
+      unit: "x",
+    },
+    {
       key: "appWithOverWithout",
       label: "app GET /, with / without workerRun() (medians)",
       limit: 1.02,
@@ -212,6 +228,10 @@ function measurementTable({ projects, coldKinds, servedProject, summaries }: Res
       measurementRow(`${servedProject}: attached: worker-run process, wall`, s.attachedProcess, ms, true),
       measurementRow(`${servedProject}: attached: runScript() in-process`, s.inProcess, ms, true),
       measurementRow(`${servedProject}: attached: console entry round trip`, s.consoleEntry, ms, true),
+      measurementRow(`${servedProject}: attached: 200,000 steps, no progress calls, wall`, s.stepsQuiet, ms, true),
+      measurementRow(`${servedProject}: attached: 200,000 steps, progress on each, wall`, s.stepsProgress, ms, true),
+      measurementRow(`${servedProject}: attached: 200,000 steps, no progress calls, run`, s.stepsQuietRun, ms, true),
+      measurementRow(`${servedProject}: attached: 200,000 steps, progress on each, run`, s.stepsProgressRun, ms, true),
       measurementRow(`${servedProject}: app GET / without workerRun()`, s.appWithout, ms, true),
       measurementRow(`${servedProject}: app GET / with workerRun()`, s.appWith, ms, true),
       measurementRow(`${servedProject}: app GET / without, second server (noise)`, s.appControl, ms, true),
@@ -275,6 +295,9 @@ function notes({ options, projects, coldKinds, servedProject, summaries, runs }:
     `  ${ratio(served.appControl.median / served.appWithout.median)} (medians ${served.appControl.median.toFixed(2)} / ${served.appWithout.median.toFixed(2)} ms): ratios within that distance of 1 are noise.`,
     `- attached (${servedProject}): ${options.attachedRuns} runs each after ${options.warmups} warm-ups, against one \`vite dev\` of the copy;`,
     `  every run checked for "Running in the dev server at".`,
+    `- progress (${servedProject}): bench-steps.ts with and without a progress() call on each of its`,
+    `  200,000 steps, ${options.progressRuns} worker-run processes each, alternating, stderr piped; "run" is the`,
+    `  duration the launcher's summary line reports. Run ratio of the medians: ${ratio(served.stepsProgressRun.median / served.stepsQuietRun.median)}.`,
     `- app (${servedProject}): both \`vite dev\` servers running at once, ${batches} alternating batches of ${options.batchSize}`,
     `  sequential GET / each on a keep-alive agent, after ${options.appWarmup} warm-up requests each.`,
   ];

@@ -14,6 +14,8 @@ export interface TerminalSession {
   child: ChildProcess;
   /** Everything the terminal showed so far, escape sequences removed, `\r` dropped. */
   screen(): string;
+  /** Everything the terminal received so far, as it came (escape sequences and `\r` included). */
+  raw(): string;
   /** Types `keys` (use "\r" for Enter, "\t" for Tab, "\x03" for Ctrl-C, "\x04" for Ctrl-D). */
   type(keys: string): void;
   /** Waits until the screen shows `text` after the part already consumed by earlier waits. */
@@ -43,6 +45,7 @@ export function startInTerminal(args: string[], options: { cwd: string; env?: No
   return {
     child,
     screen,
+    raw: () => raw,
     type: (keys) => void child.stdin!.write(keys),
     async waitFor(text, limitMs = 30_000) {
       const deadline = Date.now() + limitMs;
