@@ -5,7 +5,7 @@ export interface Note {
   created_at: string;
 }
 
-// The schema lives in migrations/ (worker-run --migrate, or applyD1Migrations in a script).
+// The schema lives in migrations/ (applied by the seed script before it inserts).
 
 /** Inserts notes in one batch. */
 export async function insertNotes(db: D1Database, titles: string[]): Promise<void> {
