@@ -1,4 +1,5 @@
-import { generateCode, parseModule } from "magicast";
+import MagicString from "magic-string";
+import { parseModule } from "magicast";
 
 /** What adding workerRun() to a Vite config came to. */
 export type ConfigEdit =
@@ -16,7 +17,7 @@ type Node = { type: string; [key: string]: unknown };
 
 /**
  * Adds `import { workerRun } from "vite-plugin-worker-run"` and `workerRun()` at the end of the
- * plugins of a Vite config, through magicast (Babel's parser and recast's printer), so that
+ * plugins of a Vite config: magicast (Babel's parser) finds where, magic-string inserts, so that
  * everything it does not touch (formatting, comments) stays as it was. The config may be
  * `defineConfig({…})`, a plain object, a variable, or a function returning an object literal;
  * anything else (`plugins` built elsewhere, a config from another module) is left alone.
@@ -44,11 +45,52 @@ export function addWorkerRun(code: string): ConfigEdit {
   if (!elements.some((element) => isCallOf(element, cloudflare.local))) {
     return { kind: "cannot-edit", reason: `${cloudflare.local}() is not in its plugins array` };
   }
-  elements.push({ type: "CallExpression", callee: { type: "Identifier", name: local }, arguments: [] });
-  if (!existing) mod.imports.$append({ from: PACKAGE, imported: "workerRun", local: "workerRun" });
-  // recast sets a new statement apart with a blank line; among imports, one line is the style.
-  const edited = generateCode(mod).code.replace(/(from ["'][^"'\n]+["'];?)\n\n(import \{ workerRun \} from "vite-plugin-worker-run";)/, "$1\n$2");
-  return { kind: "added", code: code.endsWith("\n") && !edited.endsWith("\n") ? `${edited}\n` : edited };
+  // Two insertions into the text as written: a reprint would change the file's own formatting
+  // (recast re-indents a tab-indented object, for one).
+  const edited = new MagicString(code);
+  const last = elements.filter((element): element is Node => element !== null).at(-1)!;
+  edited.appendLeft(offsetOf(code, last, "end"), elementSeparator(code, plugins!.value as Node, last) + `${local}()`);
+  if (!existing) {
+    const lastImport = program.filter((node) => node.type === "ImportDeclaration").at(-1)!;
+    edited.appendLeft(offsetOf(code, lastImport, "end"), `\nimport { workerRun } from "${PACKAGE}";`);
+  }
+  return { kind: "added", code: edited.toString() };
+}
+
+/**
+ * What goes between the plugins' last element and `workerRun()`: `, ` in an array written on one
+ * line; in one written an element a line, a comma, a new line and that element's indentation.
+ */
+function elementSeparator(code: string, array: Node, last: Node): string {
+  const arrayStart = offsetOf(code, array, "start");
+  const lastStart = offsetOf(code, last, "start");
+  if (!code.slice(arrayStart, lastStart).includes("\n")) return ", ";
+  const lineStart = code.lastIndexOf("\n", lastStart - 1) + 1;
+  const indentation = /^[ \t]*/.exec(code.slice(lineStart, lastStart))![0];
+  return `,\n${indentation}`;
+}
+
+/** recast's parser counts a tab of a line's indentation as 4 columns. */
+const INDENT_TAB_WIDTH = 4;
+
+/**
+ * Where a node starts or ends in `code`. From its line and column: recast hands the parser the
+ * text with each indentation tab widened to 4 columns, so its offsets are not the file's.
+ */
+function offsetOf(code: string, node: Node, edge: "start" | "end"): number {
+  const position = (node.loc as { start: { line: number; column: number }; end: { line: number; column: number } } | undefined)?.[edge];
+  if (!position) throw new Error(`Expected the parser to give the ${edge} of a ${node.type}.`);
+  let lineStart = 0;
+  for (let line = 1; line < position.line; line++) lineStart = code.indexOf("\n", lineStart) + 1;
+  const indentation = /^[ \t]*/.exec(code.slice(lineStart))![0];
+  let offset = lineStart;
+  let column = 0;
+  for (const character of indentation) {
+    if (column >= position.column) break;
+    column += character === "\t" ? INDENT_TAB_WIDTH - (column % INDENT_TAB_WIDTH) : 1;
+    offset++;
+  }
+  return offset + (position.column - column);
 }
 
 /** The object literal the config's default export comes to, or why there is none to edit. */

@@ -22,6 +22,17 @@ describe("addWorkerRun", () => {
     expect(addWorkerRun(after)).toEqual({ kind: "present" });
   });
 
+  test("a tab-indented config keeps its tabs; an array written an element a line gets one more line", () => {
+    const before = `${CF}import { defineConfig } from "vite";\n\nexport default defineConfig({\n\tplugins: [\n\t\treact(),\n\t\tcloudflare(),\n\t],\n\tserver: {\n\t\tport: 1,\n\t},\n});\n`;
+    const after = `${CF}import { defineConfig } from "vite";\n${IMPORT}\nexport default defineConfig({\n\tplugins: [\n\t\treact(),\n\t\tcloudflare(),\n\t\tworkerRun(),\n\t],\n\tserver: {\n\t\tport: 1,\n\t},\n});\n`;
+    expect(addWorkerRun(before)).toEqual({ kind: "added", code: after });
+  });
+
+  test("an import of workerRun under another name is used as it is", () => {
+    const before = `${CF}import { workerRun as run } from "vite-plugin-worker-run";\nexport default { plugins: [cloudflare()] };\n`;
+    expect(addWorkerRun(before)).toEqual({ kind: "added", code: before.replace("[cloudflare()]", "[cloudflare(), run()]") });
+  });
+
   test("comments stay where they were", () => {
     const before = `${CF}// top\nexport default defineConfig({\n  /* the plugins */\n  plugins: [cloudflare()], // trailing\n});\n`;
     const edited = addWorkerRun(before);
