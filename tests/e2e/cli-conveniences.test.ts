@@ -14,14 +14,24 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { describeRun, runCli, spawnCli, type CliResult } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
+import { startViteDev, type ViteDevProcess } from "../helpers/vite-dev-process.js";
 
 let project: TempProject;
+/**
+ * The runs attach to one running `vite dev` (what they test is the launcher's and the plugin's
+ * handling of names and snippets, the same in a server the launcher starts); the last test
+ * starts one of its own (--no-attach), to check that that server writes nothing either.
+ */
+let dev: ViteDevProcess;
 
 beforeAll(async () => {
   project = await copyProject(path.join(FIXTURES_DIR, "conveniences"));
+  dev = await startViteDev(project.dir);
 });
 
 afterAll(async () => {
+  const stopped = await dev?.stop();
+  expect(stopped?.survivors ?? []).toEqual([]);
   await project?.remove();
 });
 
@@ -142,11 +152,11 @@ describe("--eval", () => {
     expect(result.stderr, describeRun(result)).toContain("✖ --eval failed in");
   });
 
-  test("no file is written anywhere in the project, during the run or after it", async () => {
+  test("no file is written anywhere in the project, during the run or after it (in a server the launcher starts)", async () => {
     const before = projectFiles();
     const seen = new Set<string>();
     const running = spawnCli(
-      ["-e", 'const { libValue } = await import("@/lib/value");\nconsole.log("running");\nawait new Promise((resolve) => setTimeout(resolve, 1000));\nreturn libValue;'],
+      ["--no-attach", "-e", 'const { libValue } = await import("@/lib/value");\nconsole.log("running");\nawait new Promise((resolve) => setTimeout(resolve, 1000));\nreturn libValue;'],
       { cwd: project.dir },
     );
     let exited = false;
