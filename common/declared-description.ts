@@ -1,18 +1,27 @@
 /**
  * Reads a declared script's `description` from its source, without running it:
- * `defineScript({ description: "…", … }, fn)`. A small scanner, not a parser: it finds the
- * first `defineScript(` call whose first argument is an object literal, walks that object's
+ * `defineScript({ description: "…", … }, fn)`, or a declaration in a `const` the call names. A
+ * small scanner, not a parser: it finds the first `defineScript(` (or `defineObjectScript(`)
+ * call whose first argument is an object literal (or that constant's), walks that object's
  * top level (skipping strings, templates, comments and nested brackets) and takes the
  * `description` property when its value is a plain string literal. Anything else (a variable,
  * a template with `${…}`) gives undefined, and `--list` falls back to the doc comment.
  */
 
 const CALL_RE = /\bdefine(?:Object)?Script\s*(?:<[^()]*>\s*)?\(\s*\{/g;
+/** The call with the declaration in a constant: `defineObjectScript<typeof declaration, Env, Counter>(declaration, fn)`. */
+const CALL_WITH_NAME_RE = /\bdefine(?:Object)?Script\s*(?:<[^()]*>\s*)?\(\s*([A-Za-z_$][\w$]*)\s*,/g;
 
 /** The declared description of the script source `code`, or undefined. */
 export function declaredDescription(code: string): string | undefined {
   for (const match of code.matchAll(CALL_RE)) {
     const found = descriptionIn(code, match.index + match[0].length);
+    if (found !== undefined) return found;
+  }
+  for (const match of code.matchAll(CALL_WITH_NAME_RE)) {
+    // `const declaration = {` (a type annotation allowed) at the top of the module.
+    const declared = new RegExp(`(?:^|\\n)\\s*(?:export\\s+)?const\\s+${match[1]!.replaceAll("$", "\\$")}\\s*(?::[^=\\n]*)?=\\s*\\{`).exec(code);
+    const found = declared ? descriptionIn(code, declared.index + declared[0].length) : undefined;
     if (found !== undefined) return found;
   }
   return undefined;

@@ -162,14 +162,15 @@ async function callScript(
       message: `The default export of ${body.script === undefined ? "the snippet" : `"${body.script}"`} is ${describeType(main)}, not a function. Export a function: export default defineScript(async ({ env, args }) => { … }).`,
     });
   }
+  // A declared script answers --help, or a bad command line, wherever it runs.
+  const declared = prepareDeclaredScript(main, body, context);
+  if (declared) return declared;
   if ((main as { [OBJECT_SCRIPT_MARK]?: unknown })[OBJECT_SCRIPT_MARK] === true && context.instance === undefined) {
     return failure("usage", {
       name: "UsageError",
       message: `${body.script === undefined ? "The snippet" : `"${body.script}"`} runs inside a Durable Object (defineObjectScript): name the instance with --do <binding>:<name>, e.g. --do COUNTER:user-1.`,
     });
   }
-  const declared = prepareDeclaredScript(main, body, context);
-  if (declared) return declared;
   let result: unknown;
   try {
     result = await main(context);

@@ -174,14 +174,42 @@ export type ObjectScript<Env = Record<string, unknown>, Instance = unknown, Resu
   context: ObjectScriptContext<Env, Instance>,
 ) => Result | Promise<Result>;
 
+/** What a declared script run inside a Durable Object instance receives. */
+export interface DeclaredObjectScriptContext<Declaration extends ScriptDeclaration, Env = Cloudflare.Env, Instance = unknown>
+  extends DeclaredScriptContext<Declaration, Env> {
+  instance: Instance;
+  state: DurableObjectState;
+}
+
+/** A declared script for `--do`. */
+export type DeclaredObjectScript<Declaration extends ScriptDeclaration, Env = Cloudflare.Env, Instance = unknown, Result = unknown> = (
+  context: DeclaredObjectScriptContext<Declaration, Env, Instance>,
+) => Result | Promise<Result>;
+
 /**
  * Declares a script that runs inside one Durable Object instance
  * (`worker-run --do COUNTER:user-1 fix-counter`). An identity function, for the types:
- * `defineObjectScript<Env, Counter>(async ({ instance, state }) => …)`.
+ * `defineObjectScript<Env, Counter>(async ({ instance, state }) => …)`. With a declaration
+ * first, as for {@link defineScript}: `defineObjectScript<typeof declaration, Env, Counter>(declaration, fn)`.
  */
 export function defineObjectScript<Env = Record<string, unknown>, Instance = unknown, Result = unknown>(
   script: ObjectScript<Env, Instance, Result>,
-): ObjectScript<Env, Instance, Result> {
+): ObjectScript<Env, Instance, Result>;
+export function defineObjectScript<
+  const Declaration extends ScriptDeclaration,
+  Env = Cloudflare.Env,
+  Instance = unknown,
+  Result = unknown,
+>(
+  declaration: Declaration,
+  script: DeclaredObjectScript<Declaration, Env, Instance, Result>,
+): DeclaredObjectScript<Declaration, Env, Instance, Result>;
+export function defineObjectScript(
+  first: ObjectScript | ScriptDeclaration,
+  second?: DeclaredObjectScript<ScriptDeclaration>,
+): ObjectScript | DeclaredObjectScript<ScriptDeclaration> {
+  const script: ObjectScript | DeclaredObjectScript<ScriptDeclaration> =
+    typeof first === "function" ? first : (defineScript(first, second as DeclaredScript<ScriptDeclaration>) as unknown as DeclaredObjectScript<ScriptDeclaration>);
   // Marked, so that a run without --do says what is missing rather than failing on `state`.
   return Object.defineProperty(script, OBJECT_SCRIPT_MARK, { value: true });
 }

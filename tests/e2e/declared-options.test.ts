@@ -114,11 +114,35 @@ describe("declared scripts, attached", () => {
     expect(JSON.parse(result.stdout), describeRun(result)).toStrictEqual({ args: ["--help", "-n", "x", "--", "y"] });
   });
 
+  test("a declared script inside a Durable Object: typed options with --do; --help and a bad value without it", async () => {
+    const first = await run(["--do", "TALLY:t1", "bump", "--by", "3"]);
+    expectExit(first, 0);
+    expect(JSON.parse(first.stdout), describeRun(first)).toStrictEqual({ before: 0, after: 3 });
+    const second = await run(["--do", "TALLY:t1", "bump"]);
+    expectExit(second, 0);
+    expect(JSON.parse(second.stdout), describeRun(second)).toStrictEqual({ before: 3, after: 4 });
+
+    const help = await run(["bump", "--help"]);
+    expectExit(help, 0);
+    expect(help.stdout, describeRun(help)).toBe(
+      "Adds to a Tally's number, from inside the instance.\n\nUsage: worker-run bump [--by <number>]\n\nOptions:\n      --by <number>  how much to add (default: 1)\n  -h, --help         show this help\n",
+    );
+    const refused = await run(["--do", "TALLY:t1", "bump", "--by", "many"]);
+    expectExit(refused, 2);
+    expect(refused.stderr, describeRun(refused)).toContain(
+      'Option --by takes a number, not "many".\nUsage: worker-run bump [--by <number>]\nRun worker-run bump --help to see its options.\n',
+    );
+    const withoutObject = await run(["bump"]);
+    expectExit(withoutObject, 2);
+    expect(withoutObject.stderr, describeRun(withoutObject)).toContain("runs inside a Durable Object (defineObjectScript): name the instance with --do");
+  });
+
   test("--list and --list --json show the declared description, the doc comment otherwise", async () => {
     const json = await run(["--list", "--json"]);
     expectExit(json, 0);
     expect(JSON.parse(json.stdout), describeRun(json)).toStrictEqual([
       { name: "backfill", path: "src/scripts/backfill.ts", description: "Backfills a table from the archive.", worker: null },
+      { name: "bump", path: "src/scripts/bump.ts", description: "Adds to a Tally's number, from inside the instance.", worker: null },
       { name: "plain", path: "src/scripts/plain.ts", description: "Returns its args untouched: a script without a declaration.", worker: null },
       { name: "read-kv", path: "src/scripts/read-kv.ts", description: "`worker-run read-kv <key>`: the value of that KV key (null if none).", worker: null },
       { name: "steps", path: "src/scripts/steps.ts", description: "200,000 steps of a little work each, reporting progress on every one; \"halfway\" logged in", worker: null },

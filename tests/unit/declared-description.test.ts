@@ -25,6 +25,10 @@ describe("declaredDescription", () => {
     ['defineScript({ description: "a" + b }, fn)', undefined],
     ["export default defineScript(async ({ args }) => args);", undefined],
     ["const x = { description: 'not a script' };", undefined],
+    // The declaration in a constant the call names (as `typeof declaration` needs).
+    ['const declaration = {\n  description: "From a const",\n} as const;\nexport default defineObjectScript<typeof declaration, Env, Tally>(declaration, fn);', "From a const"],
+    ['const spec: ScriptDeclaration = { description: "Annotated" };\ndefineScript(spec, fn);', "Annotated"],
+    ['const other = { description: "Not this one" };\nconst spec = { options: {} };\ndefineScript(spec, fn);', undefined],
   ])("%s", (code, expected) => {
     expect(declaredDescription(code)).toBe(expected);
   });

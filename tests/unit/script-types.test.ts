@@ -2,7 +2,14 @@
 // `npm run typecheck` checks this file (tests/tsconfig.worker.json); a wrong type fails it.
 // Vitest runs it too, so the declared function really is the one returned.
 import { describe, expectTypeOf, test, expect } from "vitest";
-import { defineScript, type DeclaredScriptContext, type ScriptContext } from "../../runtime/script.js";
+import {
+  defineObjectScript,
+  DECLARATION_MARK,
+  defineScript,
+  OBJECT_SCRIPT_MARK,
+  type DeclaredScriptContext,
+  type ScriptContext,
+} from "../../runtime/script.js";
 
 interface MyEnv {
   DB: D1Database;
@@ -62,6 +69,26 @@ describe("defineScript(declaration, fn): types", () => {
       expectTypeOf(context.env).toEqualTypeOf<MyEnv>();
       // @ts-expect-error: a script without a declaration has no options
       void context.options;
+    });
+  });
+
+  test("defineObjectScript(declaration, fn): options, instance and state; both marks on the function", () => {
+    class Counter {
+      count = 0;
+    }
+    const declaration = { options: { by: { type: "number", default: 1 } } } as const;
+    const script = defineObjectScript<typeof declaration, MyEnv, Counter>(declaration, async ({ options, instance, state, env }) => {
+      expectTypeOf(options.by).toEqualTypeOf<number>();
+      expectTypeOf(instance).toEqualTypeOf<Counter>();
+      expectTypeOf(state).toEqualTypeOf<DurableObjectState>();
+      expectTypeOf(env).toEqualTypeOf<MyEnv>();
+    });
+    expect((script as unknown as Record<symbol, unknown>)[DECLARATION_MARK]).toBe(declaration);
+    expect((script as unknown as Record<symbol, unknown>)[OBJECT_SCRIPT_MARK]).toBe(true);
+    // The plain form is unchanged.
+    defineObjectScript<MyEnv, Counter>(async ({ instance, args }) => {
+      expectTypeOf(instance).toEqualTypeOf<Counter>();
+      expectTypeOf(args).toEqualTypeOf<string[]>();
     });
   });
 
