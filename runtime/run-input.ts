@@ -104,19 +104,11 @@ export function joinRunBody(head: string, input: ReadableStream<Uint8Array>): Re
  */
 export function openScriptInput(source: ReadableStream<Uint8Array>, signal: AbortSignal): ScriptInput {
   const reader = source.getReader();
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = (): void => reject(signal.reason);
-    if (signal.aborted) fail();
-    else signal.addEventListener("abort", fail, { once: true });
-  });
-  aborted.catch(() => {}); // Only raced.
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
-          // Aborted first: while input keeps coming, a read is always ready and would win the race.
-          if (signal.aborted) throw signal.reason;
-          const { done, value } = await Promise.race([aborted, reader.read()]);
+          const { done, value } = await readUnlessAborted(reader, signal);
           if (done) controller.close();
           else controller.enqueue(value);
         } catch (error) {
@@ -132,6 +124,32 @@ export function openScriptInput(source: ReadableStream<Uint8Array>, signal: Abor
     json: { value: async () => JSON.parse(new TextDecoder().decode(await readBytes(stream))) as unknown },
     lines: { value: () => readLines(stream) },
   }) as ScriptInput;
+}
+
+/**
+ * One read, or the signal's reason once it aborts. Checked before reading: while input keeps
+ * coming, a read is always ready and would win. A listener for this read only, removed after:
+ * racing every read against one long-lived promise would leave a reaction on it per chunk.
+ */
+function readUnlessAborted(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    reader.read().then(
+      (result) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Every byte of the stream, in one array. */
