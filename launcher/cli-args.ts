@@ -126,6 +126,15 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   };
 }
 
+/**
+ * Whether the command line asks for `--json` (so that a usage error is one JSON document too):
+ * among the launcher's own words; with `--migrate`, which runs no script, every word is one.
+ */
+export function asksForJson(argv: readonly string[]): boolean {
+  const words = optionWords(argv);
+  return words.includes("--json") || (words.some(isMigrateWord) && argv.includes("--json"));
+}
+
 /** The words before the script path: the launcher's own options. */
 export function optionWords(argv: readonly string[]): string[] {
   const scriptIndex = findScriptIndex(argv);

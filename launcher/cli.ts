@@ -11,7 +11,7 @@
  * 2 usage or configuration error; 124 --timeout ran out; 130 SIGINT; 143 SIGTERM; 129 SIGHUP.
  */
 import path from "node:path";
-import { optionWords, parseCliArgs } from "./cli-args.js";
+import { asksForJson, parseCliArgs } from "./cli-args.js";
 import { colors } from "./report.js";
 import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
@@ -220,7 +220,7 @@ function exitAfterFlush(code: number): void {
 const argv = process.argv.slice(2);
 main(argv).then(exitAfterFlush, (error: unknown) => {
   if (error instanceof UsageError) {
-    if (optionWords(argv).includes("--json")) {
+    if (asksForJson(argv)) {
       PROCESS_OUTPUT.stdout(JSON.stringify({ ok: false, error: { name: error.name, message: error.message } }));
     }
     PROCESS_OUTPUT.stderr(`worker-run: ${error.message}`);

@@ -133,6 +133,13 @@ describe("--migrate, with wrangler's own records", () => {
     expect(extra.stderr).toBe(
       `worker-run: --migrate takes at most one binding, not "DB" "seed": it runs no script. Run worker-run --migrate to apply every D1 binding's migrations, or worker-run --migrate DB for one.\n`,
     );
+    // --json anywhere on a --migrate line: the usage error is one JSON document on stdout too.
+    const json = await runCli(["--migrate", "DB", "--json", "seed"], { cwd: project.dir });
+    expectExit(json, 2);
+    expect(JSON.parse(json.stdout), describeRun(json)).toEqual({
+      ok: false,
+      error: { name: "UsageError", message: extra.stderr.slice("worker-run: ".length, -1) },
+    });
   });
 
   test("applyD1Migrations from a script: the binding's own migrations_dir and migrations_table; several databases need a name", async () => {

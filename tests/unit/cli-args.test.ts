@@ -1,6 +1,6 @@
 // `worker-run [options] <script> [script args…]`: options before the script, the rest untouched.
 import { describe, expect, test } from "vitest";
-import { parseCliArgs } from "../../launcher/cli-args.js";
+import { asksForJson, parseCliArgs } from "../../launcher/cli-args.js";
 import { UsageError } from "../../launcher/usage-error.js";
 
 /** The UsageError parseCliArgs throws for `argv` (fails the test if it does not throw one). */
@@ -160,5 +160,17 @@ describe("parseCliArgs", () => {
 
   test("--timeout takes fractions of a second", () => {
     expect(parseCliArgs(["--timeout", "0.5", "s.ts"])).toMatchObject({ timeout: 0.5 });
+  });
+});
+
+describe("asksForJson: whether a usage error is printed as one JSON document too", () => {
+  test.each<[string[], boolean]>([
+    [["--json", "seed"], true],
+    [["seed", "--json"], false], // the script's word, not the launcher's
+    [["--migrate", "DB", "--json"], true], // --migrate runs no script: every word is the launcher's
+    [["--json", "--migrate=DB", "extra"], true],
+    [["--migrate", "DB"], false],
+  ])("%j: %s", (argv, expected) => {
+    expect(asksForJson(argv)).toBe(expected);
   });
 });
