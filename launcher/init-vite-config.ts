@@ -52,7 +52,12 @@ export function addWorkerRun(code: string): ConfigEdit {
   edited.appendLeft(offsetOf(code, last, "end"), elementSeparator(code, plugins!.value as Node, last) + `${local}()`);
   if (!existing) {
     const lastImport = program.filter((node) => node.type === "ImportDeclaration").at(-1)!;
-    edited.appendLeft(offsetOf(code, lastImport, "end"), `\nimport { workerRun } from "${PACKAGE}";`);
+    const end = offsetOf(code, lastImport, "end");
+    // In the file's own style: its last import's quotes, and its semicolon or none.
+    const written = code.slice(offsetOf(code, lastImport, "start"), end);
+    const quote = /from\s*'/.test(written) ? "'" : '"';
+    const semicolon = written.trimEnd().endsWith(";") ? ";" : "";
+    edited.appendLeft(end, `\nimport { workerRun } from ${quote}${PACKAGE}${quote}${semicolon}`);
   }
   return { kind: "added", code: edited.toString() };
 }

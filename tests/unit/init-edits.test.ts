@@ -28,6 +28,12 @@ describe("addWorkerRun", () => {
     expect(addWorkerRun(before)).toEqual({ kind: "added", code: after });
   });
 
+  test("the import is written in the file's style: single quotes, no semicolons", () => {
+    const before = "import { cloudflare } from '@cloudflare/vite-plugin'\nimport { defineConfig } from 'vite'\n\nexport default defineConfig({\n  plugins: [cloudflare()]\n})\n";
+    const after = "import { cloudflare } from '@cloudflare/vite-plugin'\nimport { defineConfig } from 'vite'\nimport { workerRun } from 'vite-plugin-worker-run'\n\nexport default defineConfig({\n  plugins: [cloudflare(), workerRun()]\n})\n";
+    expect(addWorkerRun(before)).toEqual({ kind: "added", code: after });
+  });
+
   test("an import of workerRun under another name is used as it is", () => {
     const before = `${CF}import { workerRun as run } from "vite-plugin-worker-run";\nexport default { plugins: [cloudflare()] };\n`;
     expect(addWorkerRun(before)).toEqual({ kind: "added", code: before.replace("[cloudflare()]", "[cloudflare(), run()]") });
