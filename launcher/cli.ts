@@ -16,7 +16,7 @@ import { colors } from "./report.js";
 import { ownVersion } from "./installed-packages.js";
 import { formatFailure, formatJsonOutcome, formatResult, formatScriptList, formatSummary } from "./report.js";
 import { openInputFile, pipedStdin } from "./run-input.js";
-import { runScript, type RunOutcome } from "./run-script.js";
+import { runScript, type RunOutcome, type RunScriptOptions } from "./run-script.js";
 import { listScripts } from "../common/script-folders.js";
 import { directStream, flushProcessOutput, PROCESS_OUTPUT, stripControlCharacters } from "./script-output.js";
 import { createProgressLine } from "./progress-line.js";
@@ -129,13 +129,7 @@ async function main(argv: string[]): Promise<number> {
     const { migrateD1, formatMigrateSummary } = await import("./migrate.js");
     const outcome = await migrateD1({
       ...(command.binding === undefined ? {} : { binding: command.binding }),
-      root: command.root,
-      config: command.config,
-      mode: command.mode,
-      timeout: command.timeout,
-      attach: command.attach,
-      verbose: command.verbose,
-      ...(command.worker === undefined ? {} : { worker: command.worker }),
+      ...serverOptions(command),
       signal: cancelOnSignals(),
       output: command.json ? { stdout: PROCESS_OUTPUT.stderr, stderr: PROCESS_OUTPUT.stderr } : PROCESS_OUTPUT,
       onStatus: (message) => PROCESS_OUTPUT.stderr(colors.dim(message)),
@@ -174,13 +168,7 @@ async function main(argv: string[]): Promise<number> {
     script: command.script,
     eval: command.code,
     args: command.args,
-    root: command.root,
-    config: command.config,
-    mode: command.mode,
-    timeout: command.timeout,
-    attach: command.attach,
-    verbose: command.verbose,
-    ...(command.worker === undefined ? {} : { worker: command.worker }),
+    ...serverOptions(command),
     ...(command.durableObject === undefined ? {} : { durableObject: command.durableObject }),
     ...(input === undefined ? {} : { input }),
     signal: cancelOnSignals(),
@@ -191,6 +179,20 @@ async function main(argv: string[]): Promise<number> {
   progress?.clear();
   report(command.script, outcome, command.json);
   return outcome.exitCode;
+}
+
+/** What a run and `--migrate` take alike from the command line: where, how long, which worker. */
+function serverOptions(command: {
+  root: string | undefined;
+  config: string | undefined;
+  mode: string | undefined;
+  timeout: number | undefined;
+  attach: boolean;
+  verbose: boolean;
+  worker: string | undefined;
+}): Pick<RunScriptOptions, "root" | "config" | "mode" | "timeout" | "attach" | "verbose" | "worker"> {
+  const { root, config, mode, timeout, attach, verbose, worker } = command;
+  return { root, config, mode, timeout, attach, verbose, ...(worker === undefined ? {} : { worker }) };
 }
 
 function report(script: string, outcome: RunOutcome, json: boolean, summary = formatSummary(script, outcome)): void {

@@ -13,9 +13,10 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { expectExit } from "../helpers/cli-assertions.js";
 import { observeCli, runCliBounded } from "../helpers/cli-bounded.js";
+import { waitForOutput } from "../helpers/attach-streaming.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { isAlive } from "../helpers/processes.js";
-import { describeRun, type RunningCli } from "../helpers/run-cli.js";
+import { describeRun } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
 import { killTerminal, startInTerminal, type TerminalSession } from "../helpers/terminal.js";
 import { startViteDev, type ViteDevProcess } from "../helpers/vite-dev-process.js";
@@ -145,18 +146,6 @@ describe("attached to a running vite dev", () => {
   });
 });
 
-/** Waits until the launcher printed `text` on stdout (the script is reading), bounded. */
-async function waitForStdout(running: RunningCli, text: string): Promise<void> {
-  await vi.waitFor(
-    () => {
-      const { stdout, stderr } = running.output();
-      if (running.child.exitCode !== null) throw new Error(`The launcher exited early.\n${stdout}\n${stderr}`);
-      if (!stdout.includes(text)) throw new Error(`No ${JSON.stringify(text)} on stdout yet.\n${stdout}\n${stderr}`);
-    },
-    { timeout: 60_000, interval: 50 },
-  );
-}
-
 async function readMarker(): Promise<unknown> {
   return ((await json(runCliBounded(["--json", "read-marker", "input-stopped"], { cwd: project.dir }))) as { value: unknown }).value;
 }
@@ -169,7 +158,7 @@ describe("stopping a script while its input flows", () => {
       // As fast as the pipe takes it: workerd must still run the cancel (and timers) meanwhile.
       input: endlessInput(),
       during: async (running) => {
-        await waitForStdout(running, "reading");
+        await waitForOutput(running, "stdout", "reading");
         process.kill(-running.pid, "SIGINT");
       },
     });

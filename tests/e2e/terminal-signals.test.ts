@@ -10,9 +10,10 @@ import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { observeCli, runCliBounded, type ObservedRun } from "../helpers/cli-bounded.js";
+import { waitForOutput } from "../helpers/attach-streaming.js";
 import { FIXTURES_DIR } from "../helpers/paths.js";
 import { isAlive } from "../helpers/processes.js";
-import { describeRun, type RunningCli } from "../helpers/run-cli.js";
+import { describeRun } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
 
 let project: TempProject;
@@ -25,25 +26,13 @@ afterAll(async () => {
   await project?.remove();
 });
 
-/** Waits (bounded) until the launcher has printed `text` on stdout: the script is running. */
-async function waitForStdout(running: RunningCli, text: string): Promise<void> {
-  await vi.waitFor(
-    () => {
-      const { stdout, stderr } = running.output();
-      if (running.child.exitCode !== null) throw new Error(`The launcher exited early.\n${stdout}\n${stderr}`);
-      if (!stdout.includes(text)) throw new Error(`No ${JSON.stringify(text)} on stdout yet.\n${stdout}\n${stderr}`);
-    },
-    { timeout: 60_000, interval: 50 },
-  );
-}
-
 /** Runs `args` as a terminal's foreground job and signals the whole group once the script runs. */
 function runAndSignalGroup(args: string[], signals: NodeJS.Signals[]): Promise<ObservedRun> {
   return observeCli(args, {
     cwd: project.dir,
     processGroup: true,
     during: async (running) => {
-      await waitForStdout(running, "waiting");
+      await waitForOutput(running, "stdout", "waiting");
       for (const [index, signal] of signals.entries()) {
         if (index > 0) await delay(300);
         process.kill(-running.pid, signal);
