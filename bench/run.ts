@@ -12,8 +12,9 @@
  *   sends one request into the worker, closes and exits; cold: `worker-run --no-attach`
  *   running a one-query script; default: the same without --no-attach, as users type it (it
  *   looks for a running server's discovery record, takes the start lock and makes its server
- *   discoverable while it runs). All three on both projects alternated, each with wall time
- *   and peak RSS.
+ *   discoverable while it runs); uncached: cold with Node's compile cache off (the launcher
+ *   turns it on; the floor, a plain program, does not), to show what that part is worth. All
+ *   four on both projects alternated, each with wall time and peak RSS.
  * - attached (d1-seed): the same script run in a `vite dev` already running: one launcher
  *   process, and runScript() called in this process.
  * - progress (d1-seed): a 200,000-step script attached, with and without a progress() call on
@@ -73,9 +74,19 @@ const STARTING = "Starting the dev server";
 /** The project the attached and app-overhead phases run on. */
 const SERVED_PROJECT = "d1-seed";
 /** The cold paths measured against the floor: how each is started, and its label. */
-const COLD_KINDS: (ColdKind & { args: string[] })[] = [
-  { key: "cold", args: ["--no-attach"], label: "worker-run --no-attach", short: "--no-attach" },
-  { key: "default", args: [], label: "worker-run (default: lock + discovery)", short: "default" },
+const COLD_KINDS: (ColdKind & { args: string[]; env?: Record<string, string> })[] = [
+  { key: "cold", args: ["--no-attach"], label: "worker-run --no-attach", short: "--no-attach", judged: true },
+  { key: "default", args: [], label: "worker-run (default: lock + discovery)", short: "default", judged: true },
+  // The launcher turns Node's compile cache on, as Vite's CLI does; the floor, a plain program,
+  // does not. Without it, what is left is what the launcher's own server skips.
+  {
+    key: "uncached",
+    args: ["--no-attach"],
+    env: { NODE_DISABLE_COMPILE_CACHE: "1" },
+    label: "worker-run --no-attach without Node's compile cache",
+    short: "--no-attach, no compile cache",
+    judged: false,
+  },
 ];
 /** What the launcher prints for the script's `{ one: 1 }`, so only real runs are timed. */
 const RESULT = "one";
@@ -148,11 +159,12 @@ async function measureColdAgainstFloor(projects: BenchProject[], { runs }: Bench
   const commandsOf = ({ dir }: BenchProject): Record<string, () => Promise<Measurement>> => ({
     floor: () => measureProcess(dir, [FILES.floorProgram], { resources: true, check: expectSuccess("floor") }),
     ...Object.fromEntries(
-      COLD_KINDS.map(({ key, args, label }) => [
+      COLD_KINDS.map(({ key, args, env, label }) => [
         key,
         () =>
           measureProcess(dir, [BIN, ...args, FILES.script], {
             resources: true,
+            env,
             check: expectSuccess(label, { stdoutIncludes: RESULT, stderrIncludes: STARTING, stderrExcludes: ATTACHED }),
           }),
       ]),
@@ -445,7 +457,7 @@ async function main(): Promise<void> {
     options,
     projects: PROJECTS.map(({ name, source, floorPath, coldWallLimit }) => ({ name, source, floorPath, coldWallLimit })),
     servedProject: SERVED_PROJECT,
-    coldKinds: COLD_KINDS.map(({ key, label, short }) => ({ key, label, short })),
+    coldKinds: COLD_KINDS.map(({ key, label, short, judged }) => ({ key, label, short, judged })),
     summaries: { cold, served: servedSummaries },
     verdicts: judge(targetValues(cold, servedSummaries), buildTargets(PROJECTS, COLD_KINDS)),
     runs: Object.fromEntries(

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { SerializedError } from "../shared/protocol.js";
-import { RUNTIME_DIR } from "../plugin/runtime-files.js";
+import { isRuntimeFrame } from "../plugin/runtime-files.js";
 
 /** A place in the user's code. */
 export interface ErrorLocation {
@@ -67,7 +67,7 @@ export function withLocation(error: SerializedError, root: string, cwd: string):
 
 function userLocation(file: string, line: number, column: number, root: string): ErrorLocation | undefined {
   const absolute = path.resolve(root, file);
-  if (absolute.startsWith(RUNTIME_DIR) || absolute.includes("/workers/runner-worker/") || NOT_USER_CODE_RE.test(absolute)) {
+  if (isRuntimeFrame(absolute) || absolute.includes("/workers/runner-worker/") || NOT_USER_CODE_RE.test(absolute)) {
     return undefined;
   }
   if (!absolute.startsWith(root + path.sep)) return undefined;

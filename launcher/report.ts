@@ -1,5 +1,5 @@
 import { styleText } from "node:util";
-import { RUNTIME_DIR } from "../plugin/runtime-files.js";
+import { isRuntimeFrame } from "../plugin/runtime-files.js";
 import { SCRIPT_FOLDERS, type ListedScript } from "../common/script-folders.js";
 import type { SerializedError } from "../shared/protocol.js";
 import type { RunOutcome } from "./run-script.js";
@@ -94,7 +94,7 @@ function describe(error: SerializedError): string {
 }
 
 function isInternalFrame(line: string): boolean {
-  return line.includes(RUNTIME_DIR) || line.includes("workers/runner-worker/");
+  return isRuntimeFrame(line) || line.includes("workers/runner-worker/");
 }
 
 /** "74 ms", "1.20 s". */

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Plugin, ResolvedConfig } from "vite";
 import { removeRecord, writeRecord } from "../common/discovery.js";
@@ -8,7 +9,7 @@ import { D1_MIGRATIONS_MODULE_PREFIX, MIGRATE_MODULE_PREFIX } from "../shared/d1
 import { createD1MigrationsModules, createMigrateModule, RESOLVED_D1_MIGRATIONS_PREFIX } from "./d1-migrations-module.js";
 import { createRouteMiddleware } from "./route-middleware.js";
 import { createRunModules, RUN_INSTANCE_RE } from "./run-modules.js";
-import { D1_MODULE, WRAP_ENTRY_MODULE } from "./runtime-files.js";
+import { D1_MODULE, RUNTIME_FILE, RUNTIME_MODULE_ID } from "./runtime-files.js";
 import { createToken, digestToken } from "./token.js";
 import { createVirtualEntry } from "./virtual-entry.js";
 import { createWorkerDirectory } from "./workers.js";
@@ -63,6 +64,7 @@ export const PLUGIN_NAME = "worker-run";
 const CLOUDFLARE_USER_ENTRY = "virtual:cloudflare/user-entry";
 const CLOUDFLARE_WORKER_ENTRY = "\0virtual:cloudflare/worker-entry";
 const RESOLVED_ENTRY_ID = `\0${VIRTUAL_ENTRY_ID}`;
+const RESOLVED_RUNTIME_ID = `\0${RUNTIME_MODULE_ID}`;
 const SCRIPT_ENTRY_GLOBS = SCRIPT_FOLDERS.map(
   (folder) => `${folder}/**/*.{${SCRIPT_EXTENSIONS.map((extension) => extension.slice(1)).join(",")}}`,
 );
@@ -153,7 +155,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     resolveId: {
       filter: {
         id: new RegExp(
-          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${[SCRIPT_MODULE_PREFIX, EVAL_MODULE_PREFIX, CONSOLE_MODULE_PREFIX, MIGRATE_MODULE_PREFIX, D1_MIGRATIONS_MODULE_PREFIX].map(escapeRegExp).join("|")})`,
+          `^(${escapeRegExp(CLOUDFLARE_USER_ENTRY)}$|${escapeRegExp(RUNTIME_MODULE_ID)}$|${[SCRIPT_MODULE_PREFIX, EVAL_MODULE_PREFIX, CONSOLE_MODULE_PREFIX, MIGRATE_MODULE_PREFIX, D1_MIGRATIONS_MODULE_PREFIX].map(escapeRegExp).join("|")})`,
         ),
       },
       async handler(source, importer) {
@@ -164,6 +166,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
           userEntries.set(this.environment.name, userEntry.id);
           return RESOLVED_ENTRY_ID;
         }
+        if (source === RUNTIME_MODULE_ID) return RESOLVED_RUNTIME_ID;
         if (!config) return null;
         if (source.startsWith(SCRIPT_MODULE_PREFIX)) {
           return runModules.resolveScript(config.root, source.slice(SCRIPT_MODULE_PREFIX.length));
@@ -186,9 +189,10 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
     },
     load: {
       filter: {
-        id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$|^${escapeRegExp(RESOLVED_D1_MIGRATIONS_PREFIX)}|${RUN_INSTANCE_RE.source}`),
+        id: new RegExp(`^${escapeRegExp(RESOLVED_ENTRY_ID)}$|^${escapeRegExp(RESOLVED_RUNTIME_ID)}$|^${escapeRegExp(RESOLVED_D1_MIGRATIONS_PREFIX)}|${RUN_INSTANCE_RE.source}`),
       },
-      handler(id) {
+      async handler(id) {
+        if (id === RESOLVED_RUNTIME_ID) return readFile(RUNTIME_FILE, "utf8");
         if (id.startsWith(RESOLVED_D1_MIGRATIONS_PREFIX)) {
           return config ? d1Migrations.load(id, workers.byEnvironment(this.environment.name), config.root) : null;
         }
@@ -200,7 +204,7 @@ export function workerRun(options: WorkerRunOptions = {}): Plugin<WorkerRunApi> 
         const environment = this.environment.name;
         return createVirtualEntry({
           userEntryId,
-          wrapEntryModule: WRAP_ENTRY_MODULE,
+          runtimeModule: RUNTIME_MODULE_ID,
           objectClasses: workers.objectClasses(environment),
           options: {
             tokenDigest: digestToken(token),

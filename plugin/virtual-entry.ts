@@ -3,8 +3,8 @@ import type { EntryOptions } from "../shared/protocol.js";
 export interface VirtualEntryInput {
   /** The resolved id of the user's worker entry. */
   userEntryId: string;
-  /** Absolute path of `runtime/wrap-entry.js`. */
-  wrapEntryModule: string;
+  /** The id of the runtime module (`runtime/wrap-entry.ts`, built). */
+  runtimeModule: string;
   /**
    * Exports that are Durable Object classes (the Wrangler configs bind them): each is wrapped
    * so that `--do` runs can enter its instances. Names that are not identifiers are skipped.
@@ -23,13 +23,13 @@ const IDENTIFIER_RE = /^[A-Za-z_$][\w$]*$/;
  * `export *`; a class the entry does not export stays undefined, as it was). Only data is
  * interpolated, through JSON.stringify, and identifiers checked against a pattern.
  */
-export function createVirtualEntry({ userEntryId, wrapEntryModule, objectClasses = [], options }: VirtualEntryInput): string {
+export function createVirtualEntry({ userEntryId, runtimeModule, objectClasses = [], options }: VirtualEntryInput): string {
   const entry = JSON.stringify(userEntryId);
   const classes = objectClasses.filter((name) => IDENTIFIER_RE.test(name) && name !== "default");
   const data = JSON.stringify(options);
   const lines = [
     `import * as userEntry from ${entry};`,
-    `import { wrapDefaultExport${classes.length ? ", wrapDurableObjectClass" : ""} } from ${JSON.stringify(wrapEntryModule)};`,
+    `import { wrapDefaultExport${classes.length ? ", wrapDurableObjectClass" : ""} } from ${JSON.stringify(runtimeModule)};`,
     `export * from ${entry};`,
     `export default wrapDefaultExport(userEntry.default, ${data});`,
     ...classes.map((name) => `export const ${name} = wrapDurableObjectClass(userEntry.${name}, ${JSON.stringify(name)}, ${data});`),

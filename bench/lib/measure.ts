@@ -25,17 +25,21 @@ export interface Measurement {
  * Runs `node <args>` in `dir` to its end. Wall time: from spawn to the process's exit.
  * `check(result)` throws when the run did not do what it should (so nothing failed is timed).
  * With `resources`, also the peak summed RSS of its tree (sampled), and Node's own max RSS and
- * CPU time (probe).
+ * CPU time (probe). `env`: variables set for it on top of this process's.
  */
 export async function measureProcess(
   dir: string,
   args: string[],
-  { resources = false, check }: { resources?: boolean; check: (result: GroupExit) => void },
+  {
+    resources = false,
+    env = {},
+    check,
+  }: { resources?: boolean; env?: Record<string, string>; check: (result: GroupExit) => void },
 ): Promise<Measurement> {
   const probeFile = path.join(dir, `.probe-${probeRuns++}.json`);
   const probe = resources ? [`--import=${pathToFileURL(path.join(dir, FILES.probe)).href}`] : [];
   const started = performance.now();
-  const handle = spawnGroup(process.execPath, [...probe, ...args], { cwd: dir, env: { BENCH_PROBE_FILE: probeFile } });
+  const handle = spawnGroup(process.execPath, [...probe, ...args], { cwd: dir, env: { ...env, BENCH_PROBE_FILE: probeFile } });
   const sampler = resources ? sampleTreeRss(handle.pid) : undefined;
   const result = await handle.exited;
   const peak = sampler?.stop();

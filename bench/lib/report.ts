@@ -18,6 +18,8 @@ export interface ColdKind {
   key: string;
   label: string;
   short: string;
+  /** Whether the cold / floor targets judge it; false: measured to explain the others. */
+  judged: boolean;
 }
 
 export interface Target {
@@ -128,7 +130,7 @@ export function summarize(values: number[]): Summary {
  */
 export function buildTargets(projects: ProjectSpec[], coldKinds: ColdKind[]): Target[] {
   const cold = projects.flatMap((project): Target[] =>
-    coldKinds.flatMap((kind) => [
+    coldKinds.filter(({ judged }) => judged).flatMap((kind) => [
       {
         key: `${project.name}.${kind.key}.wall`,
         label: `${project.name}: ${kind.short} / floor, wall (medians)`,
@@ -205,6 +207,7 @@ const COMMAND_LABELS: Record<string, string> = {
   floor: "floor: createServer (no workerRun) + 1 request + close",
   cold: "cold: worker-run --no-attach bench-query.ts",
   default: "default: worker-run bench-query.ts (cold, lock + record)",
+  uncached: "uncached: --no-attach, NODE_DISABLE_COMPILE_CACHE=1",
 };
 
 function measurementTable({ projects, coldKinds, servedProject, summaries }: Results): string[] {
@@ -289,7 +292,7 @@ function notes({ options, projects, coldKinds, servedProject, summaries, runs }:
     `- Node's own max RSS and CPU time: getrusage(RUSAGE_SELF) of the Node process alone, written`,
     `  at exit by a preloaded probe (/usr/bin/time's %M would also count reaped children).`,
     ...perProject,
-    `- floor, cold and default: ${options.runs} runs each per project after one warm-up each, alternating`,
+    `- floor and the cold paths: ${options.runs} runs each per project after one warm-up each, alternating`,
     `  (projects and commands; the order flips every round), each project on its own copy.`,
     `- app noise: a second, identical server without workerRun() against the first gives`,
     `  ${ratio(served.appControl.median / served.appWithout.median)} (medians ${served.appControl.median.toFixed(2)} / ${served.appWithout.median.toFixed(2)} ms): ratios within that distance of 1 are noise.`,

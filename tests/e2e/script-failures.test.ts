@@ -4,12 +4,14 @@
 // through the real launcher: stderr must not carry the escape bytes, and
 // `--json` must stay one valid JSON document; and a result holding terminal controls must
 // not carry them to stdout either.
+import { realpathSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RESPONSE_MARKER_HEADER, type RunResponse, type SerializedError } from "../../shared/protocol.js";
 import { runCliBounded } from "../helpers/cli-bounded.js";
 import { postRun, startTestServer, type RawResponse, type TestServer } from "../helpers/dev-server.js";
-import { FIXTURES_DIR } from "../helpers/paths.js";
+import { FIXTURES_DIR, REPO_ROOT } from "../helpers/paths.js";
 import { describeRun } from "../helpers/run-cli.js";
 import { copyProject, type TempProject } from "../helpers/temp-project.js";
 
@@ -137,6 +139,17 @@ describe("one dev server answers every failure readably and keeps working", () =
     expect(body).not.toMatch(/[\u0000-\u001f]/);
     expect(body).toContain(String.raw`colour \u001b[31mred\u001b[0m, title \u001b]0;pwned\u0007`);
     await expectServerStillWorks("throws-escapes");
+  });
+
+  test("an app plugin that compiles every .js file gets the app's scripts, never worker-run's prebuilt runtime", async () => {
+    const { response, answer } = await run(server, "src/scripts/plain.js");
+    expect(answer, response.body).toMatchObject({ ok: true, result: "plain JavaScript" });
+    const log = await readFile(path.join(project.dir, "compiled-js.log"), "utf8");
+    const compiled = log.split("\n").filter(Boolean);
+    // The recording works: it was given the app's own .js script…
+    expect(compiled, log).toContain(path.join(realpathSync(project.dir), "src/scripts/plain.js"));
+    // …but not the runtime every run goes through, though this linked package lies outside node_modules.
+    expect(compiled, log).not.toContain(path.join(REPO_ROOT, "dist/runtime/worker.js"));
   });
 });
 

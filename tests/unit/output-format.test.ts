@@ -128,11 +128,13 @@ describe("human output", () => {
 
 describe("formatError keeps the user's frames only", () => {
   test("frames of worker-run's runtime and of the Cloudflare runner are dropped", async () => {
-    const { RUNTIME_DIR } = await import("../../plugin/runtime-files.js");
+    const { D1_MODULE } = await import("../../plugin/runtime-files.js");
     const stack = [
       "Error: boom",
       "    at seed (/app/src/scripts/seed.ts:7:9)",
-      `    at callScript (${RUNTIME_DIR}dispatcher.js:85:24)`,
+      // The runtime module as Vite's module runner names it, and a file beside it.
+      "    at callScript (/\0virtual:worker-run/runtime:850:14)",
+      `    at applyD1Migrations (${D1_MODULE}:40:5)`,
       "    at maybeCaptureError (workers/runner-worker/index.js:50:10)",
     ].join("\n");
     expect(formatError({ name: "Error", message: "boom", stack })).toBe(

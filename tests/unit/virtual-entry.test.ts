@@ -12,7 +12,7 @@ const OPTIONS: EntryOptions = {
   workerName: "app",
   externalObjects: {},
 };
-const WRAP = "/pkg/dist/runtime/wrap-entry.js";
+const WRAP = "virtual:worker-run/runtime";
 
 /** The statements of the generated module, as an ESTree AST (Vite's own parser). */
 function statements(code: string): Array<Record<string, any>> {
@@ -21,10 +21,10 @@ function statements(code: string): Array<Record<string, any>> {
 
 describe("createVirtualEntry", () => {
   test("the whole text for an ordinary entry", () => {
-    expect(createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options: OPTIONS })).toBe(
+    expect(createVirtualEntry({ userEntryId: "/app/src/index.ts", runtimeModule: WRAP, options: OPTIONS })).toBe(
       [
         'import * as userEntry from "/app/src/index.ts";',
-        'import { wrapDefaultExport } from "/pkg/dist/runtime/wrap-entry.js";',
+        'import { wrapDefaultExport } from "virtual:worker-run/runtime";',
         'export * from "/app/src/index.ts";',
         `export default wrapDefaultExport(userEntry.default, {"tokenDigest":"${"ab".repeat(32)}","allowedHosts":["dev.example.test"],"entryPath":"/app/src/index.ts","workerName":"app","externalObjects":{}});`,
         "",
@@ -34,7 +34,7 @@ describe("createVirtualEntry", () => {
 
   test("its shape: import the entry, import the wrapper, re-export everything, wrap the default", () => {
     const body = statements(
-      createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options: OPTIONS }),
+      createVirtualEntry({ userEntryId: "/app/src/index.ts", runtimeModule: WRAP, options: OPTIONS }),
     );
     expect(body.map((node) => node.type)).toEqual([
       "ImportDeclaration",
@@ -59,7 +59,7 @@ describe("createVirtualEntry", () => {
     ["backslashes", "C:\\app\\src\\index.ts"],
     ["a \\0 virtual id", "\0virtual:cloudflare/user-entry"],
   ])("an entry id with %s stays one string literal", (_, userEntryId) => {
-    const body = statements(createVirtualEntry({ userEntryId, wrapEntryModule: WRAP, options: OPTIONS }));
+    const body = statements(createVirtualEntry({ userEntryId, runtimeModule: WRAP, options: OPTIONS }));
     expect(body).toHaveLength(4);
     expect(body[0]!.source.value).toBe(userEntryId);
     expect(body[1]!.source.value).toBe(WRAP);
@@ -74,22 +74,22 @@ describe("createVirtualEntry", () => {
       workerName: 'w"orker',
       externalObjects: { FAR: 'else"where' },
     };
-    const code = createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule: WRAP, options });
+    const code = createVirtualEntry({ userEntryId: "/app/src/index.ts", runtimeModule: WRAP, options });
     const call = statements(code)[3]!.declaration;
     const literal = code.slice(call.arguments[1].start, call.arguments[1].end);
     expect(JSON.parse(literal)).toEqual(options);
   });
 
-  test("an odd wrapper path is a string literal too", () => {
-    const wrapEntryModule = '/pkg "quoted"/dist/runtime/wrap-entry.js';
-    const body = statements(createVirtualEntry({ userEntryId: "/app/src/index.ts", wrapEntryModule, options: OPTIONS }));
-    expect(body[1]!.source.value).toBe(wrapEntryModule);
+  test("an odd runtime id is a string literal too", () => {
+    const runtimeModule = '/pkg "quoted"/dist/runtime/wrap-entry.js';
+    const body = statements(createVirtualEntry({ userEntryId: "/app/src/index.ts", runtimeModule, options: OPTIONS }));
+    expect(body[1]!.source.value).toBe(runtimeModule);
   });
 
   test("Durable Object classes: each is a module export of its own, wrapped, beside the re-export of the rest", () => {
     const code = createVirtualEntry({
       userEntryId: "/app/src/index.ts",
-      wrapEntryModule: WRAP,
+      runtimeModule: WRAP,
       objectClasses: ["Counter", "Shelf"],
       options: OPTIONS,
     });
@@ -117,7 +117,7 @@ describe("createVirtualEntry", () => {
   test("class names from a config that are not identifiers (or are 'default') are skipped, never interpolated", () => {
     const code = createVirtualEntry({
       userEntryId: "/app/src/index.ts",
-      wrapEntryModule: WRAP,
+      runtimeModule: WRAP,
       objectClasses: ["Good", "bad-name", "x; globalThis.pwned = 1", "default", "$ok_2"],
       options: OPTIONS,
     });
