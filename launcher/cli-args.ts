@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { CLI_OPTIONS } from "./cli-options.js";
 import { isMigrateWord, parseMigrateArgs, type MigrateCommand } from "./migrate-args.js";
 import { UsageError } from "./usage-error.js";
 
@@ -40,25 +41,6 @@ export type CliCommand =
       /** `--input`: the file streamed to the script as its input, as written (`-`: stdin). */
       input: string | undefined;
     };
-
-const OPTIONS = {
-  config: { type: "string" },
-  mode: { type: "string" },
-  root: { type: "string" },
-  json: { type: "boolean" },
-  verbose: { type: "boolean" },
-  "no-attach": { type: "boolean" },
-  list: { type: "boolean" },
-  console: { type: "boolean" },
-  init: { type: "boolean" },
-  eval: { type: "string", short: "e" },
-  timeout: { type: "string" },
-  worker: { type: "string" },
-  do: { type: "string" },
-  input: { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "v" },
-} as const;
 
 /**
  * Parses `worker-run [options] <script> [script args…]`. Options come before the script;
@@ -142,7 +124,7 @@ export function optionWords(argv: readonly string[]): string[] {
 }
 
 function parseOptions(words: string[]) {
-  return parseArgs({ args: words, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  return parseArgs({ args: words, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values;
 }
 
 /** The index of the script path: the first word that is not an option or an option's value. */
@@ -152,7 +134,7 @@ function findScriptIndex(argv: readonly string[]): number {
     if (word === "--") return index + 1 < argv.length ? index + 1 : -1;
     if (!word.startsWith("-") || word === "-") return index;
     const name = word.startsWith("--") ? word.slice(2) : word.slice(1);
-    const option = Object.entries(OPTIONS).find(
+    const option = Object.entries(CLI_OPTIONS).find(
       ([long, spec]) => long === name || ("short" in spec && spec.short === name),
     );
     if (option && option[1].type === "string" && !word.includes("=")) index++; // skip its value

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { CLI_OPTIONS } from "./cli-options.js";
 import { UsageError } from "./usage-error.js";
 
 /** `worker-run --migrate [binding]`, as the command line asks for it. */
@@ -16,18 +17,9 @@ export interface MigrateCommand {
   timeout: number | undefined;
 }
 
+const { config, mode, root, worker, json, verbose, "no-attach": noAttach, timeout } = CLI_OPTIONS;
 /** The options `--migrate` goes with; the others (`--do`, `-e`, `--console`…) are a usage error. */
-const MIGRATE_OPTIONS = {
-  migrate: { type: "boolean" },
-  config: { type: "string" },
-  mode: { type: "string" },
-  root: { type: "string" },
-  worker: { type: "string" },
-  json: { type: "boolean" },
-  verbose: { type: "boolean" },
-  "no-attach": { type: "boolean" },
-  timeout: { type: "string" },
-} as const;
+const MIGRATE_OPTIONS = { migrate: { type: "boolean" }, config, mode, root, worker, json, verbose, "no-attach": noAttach, timeout } as const;
 
 /** Whether a word of the launcher's options asks for `--migrate`. */
 export function isMigrateWord(word: string): boolean {

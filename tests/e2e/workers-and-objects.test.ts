@@ -1,8 +1,8 @@
 // `--worker` and `--do` on a multi-worker app (tests/fixtures/multi-worker): the entry worker
 // "gateway" and the auxiliary workers "auth" and "store", each with bindings of its own; a
 // SQLite-backed and a key-value-backed Durable Object in the gateway, a SQLite one in the
-// store that the gateway binds too (script_name), and a binding to a worker this dev server
-// does not run. Real workerd: a `vite dev` process the launcher attaches to, and cold runs in a
+// store that the gateway binds too (script_name), a D1 database of the store's own with its
+// migrations folder, and a binding to a worker this dev server does not run. Real workerd: a `vite dev` process the launcher attaches to, and cold runs in a
 // second copy of the project.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -84,7 +84,17 @@ describe("--worker and --do in a running vite dev", () => {
       role: "auth",
       bindings: ["GATEWAY_COUNTER", "ROLE", "SESSIONS"],
     });
-    expect(await resultOf(project.dir, ["--worker", "store", "whoami"])).toEqual({ role: "store", bindings: ["ROLE", "SHELF"] });
+    expect(await resultOf(project.dir, ["--worker", "store", "whoami"])).toEqual({ role: "store", bindings: ["ROLE", "SHELF", "STOCK"] });
+  });
+
+  test("--migrate --worker store applies the store worker's own D1 migrations, from the folder its Wrangler config names", async () => {
+    const first = await runCli(["--migrate", "--worker", "store"], { cwd: project.dir });
+    expectExit(first, 0);
+    expect(first.stdout, describeRun(first)).toBe("Applied 0001_create_items.sql to STOCK\n");
+    // Applied once, in the store's database: a second run finds nothing to do.
+    expect(await resultOf(project.dir, ["--migrate", "--worker", "store"])).toEqual({ applied: { STOCK: [] } });
+    const items = await resultOf(project.dir, ["--worker", "store", "-e", "env.STOCK.prepare('SELECT sku, quantity FROM items').all().then((r) => r.results)"]);
+    expect(items).toEqual([{ sku: "book-1", quantity: 3 }]);
   });
 
   test("--worker with -e, and a binding of that worker used for real (auth's KV)", async () => {
@@ -283,7 +293,7 @@ describe("--worker and --do in a dev server the launcher starts", () => {
   test("--no-attach --worker store, and --do with -e", async () => {
     expect(await resultOf(project.dir, ["--no-attach", "--worker", "store", "whoami"])).toEqual({
       role: "store",
-      bindings: ["ROLE", "SHELF"],
+      bindings: ["ROLE", "SHELF", "STOCK"],
     });
     expect(await resultOf(project.dir, ["--no-attach", "--do", "SHELF:cold", "add-book", "Persuasion"])).toBe(1);
     expect(await resultOf(project.dir, ["--no-attach", "--worker", "store", "--do", "SHELF:cold", "-e", "state.storage.sql.exec('SELECT title FROM books').toArray()"])).toEqual([
