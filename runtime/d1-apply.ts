@@ -25,8 +25,13 @@ export interface MigrationTarget {
  * Applies the migrations `db` has not recorded, in order, as `wrangler d1 migrations apply`
  * does: the table is created as wrangler creates it, each file runs in one batch (one
  * transaction) together with the INSERT that records its name, so a failing file leaves no
- * trace and the ones before it stay applied. Returns the names applied, calling `onApplied`
- * after each.
+ * trace and the ones before it stay applied. Returns the names this call applied, calling
+ * `onApplied` after each.
+ *
+ * Runs that start together (launchers sharing one dev server, each seeding) apply at the same
+ * time. The INSERT comes first in its batch and the name is UNIQUE, so of two batches of one
+ * file only the first commits: the other fails before any of the file's statements and, finding
+ * the name recorded, moves on. A file is never applied twice, and never out of order.
  */
 export async function applyMigrations(
   db: D1Database,
@@ -49,12 +54,14 @@ export async function applyMigrations(
   for (const migration of migrations) {
     if (recorded.has(migration.name)) continue;
     const where = target.dir === undefined ? migration.name : `${target.dir}/${migration.name}`;
-    let statements: string[];
     try {
-      // The INSERT is appended to the file's text, as wrangler does, before the file is split.
-      statements = splitSqlStatements(`${migration.sql}\nINSERT INTO ${table} (name)\nvalues (${quoteString(migration.name)});`);
-      await db.batch(statements.map((statement) => db.prepare(statement)));
+      // The INSERT is appended to the file's text before it is split, as wrangler does (so the
+      // statements are wrangler's, a file of comments only included), then sent first: it claims the file.
+      const statements = splitSqlStatements(`${migration.sql}\nINSERT INTO ${table} (name)\nvalues (${quoteString(migration.name)});`);
+      const record = statements.pop()!;
+      await db.batch([record, ...statements].map((statement) => db.prepare(statement)));
     } catch (error) {
+      if (await isRecorded(db, table, migration.name)) continue; // Another run applied it just now.
       throw new D1MigrationError(
         `Migration ${where} failed on ${target.binding}: ${causeMessage(error)}. Nothing of it was applied${applied.length ? `; the ${applied.length} before it stay applied` : ""}. Fix the file and apply again.`,
         migration.name,
@@ -65,6 +72,10 @@ export async function applyMigrations(
     onApplied?.(migration.name);
   }
   return applied;
+}
+
+async function isRecorded(db: D1Database, table: string, name: string): Promise<boolean> {
+  return (await db.prepare(`SELECT 1 FROM ${table} WHERE name = ?`).bind(name).first()) !== null;
 }
 
 /** D1 wraps SQLite's message in its own error; the innermost message says what went wrong. */

@@ -142,7 +142,7 @@ describe("--migrate, with wrangler's own records", () => {
     });
   });
 
-  test("applyD1Migrations from a script: the binding's own migrations_dir and migrations_table; several databases need a name", async () => {
+  test("applyD1Migrations from a script: the binding's own migrations_dir and migrations_table; several databases need a name; calls at once apply each file once", async () => {
     const ambiguous = await expectRun(project.dir, ["ensure-schema"], 1, "");
     expect(ambiguous.stderr, describeRun(ambiguous)).toContain(
       'Error: Worker "migrations-fixture" has 2 D1 databases (DB, LOGS): say which one you pass, e.g. applyD1Migrations(env.DB, { binding: "DB" }).',
@@ -155,6 +155,18 @@ describe("--migrate, with wrangler's own records", () => {
     // DB's default table is not involved.
     expect(await query(project.dir, "SELECT name FROM sqlite_master WHERE name = 'd1_migrations'", "LOGS")).toEqual([]);
     await expectRun(project.dir, ["ensure-schema", "LOGS"], 0, `${JSON.stringify({ applied: [] }, null, 2)}\n`);
+
+    // Runs that start together apply together (three calls at once): each file once, in order,
+    // whichever call wins it; the others move on without an error.
+    const atOnce = await runCli(["--json", "apply-at-once"], { cwd: project.dir });
+    expectExit(atOnce, 0);
+    const calls = (parseJsonStdout(atOnce) as { result: { applied: string[][] } }).result.applied;
+    expect(calls.flat().sort(), describeRun(atOnce)).toEqual(["0001_tags.sql", "0002_seed_tags.sql"]);
+    expect(await query(project.dir, "SELECT name FROM tags ORDER BY name", "LOGS")).toEqual([{ name: "green" }, { name: "red" }]);
+    expect(await query(project.dir, "SELECT name FROM tag_migrations ORDER BY id", "LOGS")).toEqual([
+      { name: "0001_tags.sql" },
+      { name: "0002_seed_tags.sql" },
+    ]);
 
     const stopped = await dev!.stop();
     dev = undefined;

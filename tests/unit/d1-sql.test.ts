@@ -50,10 +50,19 @@ describe("splitSqlStatements", () => {
 });
 
 /** A D1 stand-in that records what it is asked; `failOn` makes a batch holding that text reject. */
-function fakeD1(recorded: string[], failOn?: string) {
+/**
+ * A D1 binding that records the batches it runs. `recorded`: the names its table holds when
+ * read; a batch that mentions `failOn` throws, and `recordedMeanwhile` are the names another
+ * run recorded in the meantime (what the lookup after a failed batch finds).
+ */
+function fakeD1(recorded: string[], failOn?: string, recordedMeanwhile: string[] = []) {
   const batches: string[][] = [];
   const db = {
-    prepare: (sql: string) => ({ sql, all: async () => ({ results: recorded.map((name) => ({ name })) }) }),
+    prepare: (sql: string) => ({
+      sql,
+      all: async () => ({ results: recorded.map((name) => ({ name })) }),
+      bind: (name: string) => ({ first: async () => (recordedMeanwhile.includes(name) ? { 1: 1 } : null) }),
+    }),
     batch: async (statements: { sql: string }[]) => {
       const texts = statements.map((statement) => statement.sql);
       if (failOn !== undefined && texts.some((text) => text.includes(failOn))) {
@@ -67,7 +76,7 @@ function fakeD1(recorded: string[], failOn?: string) {
 }
 
 describe("applyMigrations", () => {
-  test("creates wrangler's table, skips what is recorded, runs each file with its INSERT in one batch", async () => {
+  test("creates wrangler's table, skips what is recorded, runs each file in one batch after the INSERT that claims it", async () => {
     const { db, batches } = fakeD1(["0001_a.sql"]);
     const seen: string[] = [];
     const applied = await applyMigrations(
@@ -85,7 +94,7 @@ describe("applyMigrations", () => {
       [
         `CREATE TABLE IF NOT EXISTS "my""table"(\n\t\tid         INTEGER PRIMARY KEY AUTOINCREMENT,\n\t\tname       TEXT UNIQUE,\n\t\tapplied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL\n);`,
       ],
-      ["CREATE TABLE b (x)", "CREATE TABLE c (x)", `INSERT INTO "my""table" (name)\nvalues ('0002_it''s.sql')`],
+      [`INSERT INTO "my""table" (name)\nvalues ('0002_it''s.sql')`, "CREATE TABLE b (x)", "CREATE TABLE c (x)"],
     ]);
   });
 
@@ -107,6 +116,30 @@ describe("applyMigrations", () => {
         undefined,
       ),
     );
-    expect(batches.map((batch) => batch[0])).toEqual([expect.stringContaining('CREATE TABLE IF NOT EXISTS "d1_migrations"'), "CREATE TABLE a (x)"]);
+    expect(batches).toEqual([
+      [expect.stringContaining('CREATE TABLE IF NOT EXISTS "d1_migrations"')],
+      [`INSERT INTO "d1_migrations" (name)\nvalues ('0001_ok.sql')`, "CREATE TABLE a (x)"],
+    ]);
+  });
+
+  test("a file of comments only (as `wrangler d1 migrations create` writes it) is recorded, as wrangler records it", async () => {
+    const { db, batches } = fakeD1([]);
+    const sql = "-- Migration number: 0001 \t 2026-12-01T00:00:00.000Z\n";
+    expect(await applyMigrations(db, [{ name: "0001_empty.sql", sql }], { binding: "DB" })).toEqual(["0001_empty.sql"]);
+    expect(batches.at(-1)).toEqual([`${sql}\nINSERT INTO "d1_migrations" (name)\nvalues ('0001_empty.sql');`]);
+  });
+
+  test("a file whose batch failed because another run recorded it meanwhile is skipped, not an error", async () => {
+    const { db, batches } = fakeD1([], "CREATE TABLE a", ["0001_a.sql"]);
+    const applied = await applyMigrations(
+      db,
+      [
+        { name: "0001_a.sql", sql: "CREATE TABLE a (x);" },
+        { name: "0002_b.sql", sql: "CREATE TABLE b (x);" },
+      ],
+      { binding: "DB", dir: "migrations" },
+    );
+    expect(applied).toEqual(["0002_b.sql"]);
+    expect(batches.at(-1)).toEqual([`INSERT INTO "d1_migrations" (name)\nvalues ('0002_b.sql')`, "CREATE TABLE b (x)"]);
   });
 });
