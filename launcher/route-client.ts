@@ -12,7 +12,9 @@ import {
   type RouteRequest,
   type RunEvent,
   type RunResponse,
+  type SerializedError,
 } from "../shared/protocol.js";
+import { nameRuntimeFrames } from "../plugin/runtime-files.js";
 import { UsageError } from "./usage-error.js";
 
 /** The route's answer came from the app, not from workerRun()'s dispatcher. */
@@ -114,11 +116,23 @@ export function postToRoute({
     input.once("error", (error) => request!.destroy(error));
     input.pipe(request);
   });
-  if (!input) return answer;
-  return answer.finally(() => {
+  const named = answer.then(withRuntimeFrameNames);
+  if (!input) return named;
+  return named.finally(() => {
     input.unpipe(request);
     if (!request!.writableFinished) request!.destroy();
   });
+}
+
+function withRuntimeFrameNames(response: RunResponse): RunResponse {
+  return response.ok ? response : { ...response, error: namedFrames(response.error) };
+}
+
+function namedFrames(error: SerializedError): SerializedError {
+  const named = { ...error };
+  if (error.stack !== undefined) named.stack = nameRuntimeFrames(error.stack);
+  if (error.cause !== undefined) named.cause = namedFrames(error.cause);
+  return named;
 }
 
 async function readAll(response: http.IncomingMessage): Promise<string> {

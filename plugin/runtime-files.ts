@@ -23,9 +23,22 @@ export const D1_MODULE = fileURLToPath(new URL("./runtime/d1.js", import.meta.ur
 
 const RUNTIME_DIR = RUNTIME_FILE.slice(0, RUNTIME_FILE.lastIndexOf("/") + 1);
 
+// How Vite's module runner names the runtime in stack frames: `/\0virtual:worker-run/runtime:850:14`.
+// (The id holds no character special in a pattern.)
+const RUNTIME_FRAME_RE = new RegExp(String.raw`/?(?:\0|/@id/__x00__)` + RUNTIME_MODULE_ID, "g");
+
 /**
- * Whether a stack frame (or a file path) is worker-run's runtime rather than the user's code:
- * the runtime module shows as its virtual id, `vite-plugin-worker-run/script` and `/d1` as files.
+ * A stack whose frames in the runtime name its file (which holds the served text line for
+ * line) rather than its virtual id, which has a NUL in it and opens nowhere.
+ */
+export function nameRuntimeFrames(stack: string): string {
+  return stack.replace(RUNTIME_FRAME_RE, RUNTIME_FILE);
+}
+
+/**
+ * Whether a stack frame (or a file path) is worker-run's runtime rather than the user's code: a
+ * file of dist/runtime/ (`vite-plugin-worker-run/script`, `/d1`, the runtime once its frames are
+ * named by {@link nameRuntimeFrames}), or the runtime's virtual id.
  */
 export function isRuntimeFrame(line: string): boolean {
   return line.includes(RUNTIME_DIR) || line.includes(RUNTIME_MODULE_ID);

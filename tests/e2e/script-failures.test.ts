@@ -180,6 +180,9 @@ describe("the launcher prints script-provided escapes safely", () => {
     // ESC and BEL travel as JSON escapes, so printing the document cannot drive the terminal.
     expect(result.stdout, JSON.stringify(result.stdout)).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(result.stderr, JSON.stringify(result.stderr)).not.toMatch(TERMINAL_CONTROL_RE);
+    // The runtime's frames name its file (the module runner names them by a virtual id with a NUL).
+    expect(document.error?.stack, describeRun(result)).toContain(`at callScript (${path.join(REPO_ROOT, "dist/runtime/worker.js")}:`);
+    expect(document.error?.stack, describeRun(result)).not.toContain("\u0000");
   });
 
   test("a result holding terminal controls: human stdout carries none of them", async () => {

@@ -126,6 +126,26 @@ describe("human output", () => {
   });
 });
 
+describe("nameRuntimeFrames", () => {
+  test("the runtime's frames, as Vite's module runner names them, name its file instead; others stay", async () => {
+    const { nameRuntimeFrames, RUNTIME_FILE } = await import("../../plugin/runtime-files.js");
+    const stack = [
+      "Error: boom",
+      "    at seed (/app/src/scripts/seed.ts:7:9)",
+      "    at callScript (/\0virtual:worker-run/runtime:850:14)",
+      "    at /@id/__x00__virtual:worker-run/runtime:1116:22",
+    ].join("\n");
+    expect(nameRuntimeFrames(stack)).toBe(
+      [
+        "Error: boom",
+        "    at seed (/app/src/scripts/seed.ts:7:9)",
+        `    at callScript (${RUNTIME_FILE}:850:14)`,
+        `    at ${RUNTIME_FILE}:1116:22`,
+      ].join("\n"),
+    );
+  });
+});
+
 describe("formatError keeps the user's frames only", () => {
   test("frames of worker-run's runtime and of the Cloudflare runner are dropped", async () => {
     const { D1_MODULE } = await import("../../plugin/runtime-files.js");
