@@ -20,6 +20,7 @@ import { runScript, type RunOutcome, type RunScriptOptions } from "./run-script.
 import { listScripts } from "../common/script-folders.js";
 import { directStream, flushProcessOutput, PROCESS_OUTPUT, stripControlCharacters } from "./script-output.js";
 import { createProgressLine } from "./progress-line.js";
+import { registerSourceOnceHook } from "./source-once-hook.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: worker-run [options] <script> [script args…]
@@ -218,6 +219,9 @@ function report(script: string, outcome: RunOutcome, json: boolean, summary = fo
 function exitAfterFlush(code: number): void {
   flushProcessOutput(() => process.exit(code));
 }
+
+// Before any Vite config loads: it imports the Cloudflare plugin, wrangler and Miniflare.
+registerSourceOnceHook();
 
 const argv = process.argv.slice(2);
 main(argv).then(exitAfterFlush, (error: unknown) => {
